@@ -1,0 +1,31 @@
+# One entry point for a newcomer: `make serve` sets everything up and serves the default model,
+# `make test` runs lint, types and the test suite (exactly what CI runs).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch; override on machines with a GPU, e.g. TORCH_SPEC="torch".
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: setup setup-serve serve test lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+setup-serve: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e ".[build,dev]"
+
+serve: setup-serve
+	$(BIN)/python -m service
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest

@@ -1,0 +1,42 @@
+"""The bundle contract between `model_build` (writes bundles) and `service` (reads them).
+
+Only the standard library and pydantic are imported here, so the serving image stays small.
+"""
+
+from bundle.checksums import open_verified, seal, sha256_of
+from bundle.manifest import (
+    MANIFEST_NAME,
+    SCHEMA_VERSION,
+    BundleError,
+    CostBaseline,
+    Manifest,
+    ModelInfo,
+    Score,
+    StudentInfo,
+    TeacherInfo,
+    TestSetQuality,
+    TokenizerInfo,
+    TrainingData,
+    read_manifest,
+    write_manifest,
+)
+
+__all__ = [
+    "MANIFEST_NAME",
+    "SCHEMA_VERSION",
+    "BundleError",
+    "CostBaseline",
+    "Manifest",
+    "ModelInfo",
+    "Score",
+    "StudentInfo",
+    "TeacherInfo",
+    "TestSetQuality",
+    "TokenizerInfo",
+    "TrainingData",
+    "open_verified",
+    "read_manifest",
+    "seal",
+    "sha256_of",
+    "write_manifest",
+]

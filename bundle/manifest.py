@@ -1,0 +1,164 @@
+"""The bundle manifest: the one schema that `model_build` writes and `service` reads.
+
+A bundle is a folder for one translation direction::
+
+    en-de/
+      bundle.json        # this manifest
+      model/             # CTranslate2 model (model.bin, config.json, vocabularies)
+      source.spm         # SentencePiece model for the source side
+      target.spm         # SentencePiece model for the target side
+      report.md          # human-readable build report (and any plots it links)
+
+`bundle.json` lists the sha256 of every other file, so a bundle that was copied badly or
+tampered with is refused before it serves a request (see `bundle.checksums`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "bundle.json"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeacherInfo(_Strict):
+    """The model the student learned from; what its cost is compared with."""
+
+    id: str = Field(description="Hub id, local path, CTranslate2 folder or chat model name.")
+    family: str = Field(description="marian, m2m100, nllb, mbart50, t5, ctranslate2 or openai.")
+    revision: str | None = None
+    parameters: int | None = Field(default=None, description="Parameter count, when known.")
+
+
+class StudentInfo(_Strict):
+    preset: str
+    encoder_layers: int
+    decoder_layers: int
+    d_model: int
+    ffn_dim: int
+    attention_heads: int
+    parameters: int
+    source_vocab_size: int
+    target_vocab_size: int
+
+
+class ModelInfo(_Strict):
+    """How the CTranslate2 model is stored and how it should be decoded."""
+
+    path: str = "model"
+    compute_type: str = Field(description="CTranslate2 quantization, e.g. int8.")
+    ctranslate2_version: str
+    beam_size: int = 4
+    max_input_tokens: int = Field(default=256, description="Longer inputs must be split.")
+    max_length_ratio: float = Field(
+        default=3.0, description="Decoding stops after this many target tokens per source token."
+    )
+
+
+class TokenizerInfo(_Strict):
+    source_spm: str = "source.spm"
+    target_spm: str = "target.spm"
+    source_prefix: list[str] = Field(
+        default_factory=list, description="Tokens put before every source sentence."
+    )
+    target_prefix: list[str] = Field(
+        default_factory=list, description="Tokens forced at the start of decoding."
+    )
+
+
+class TrainingData(_Strict):
+    sentences: int
+    sources: list[str]
+    distilled: bool = Field(description="True when the targets were written by the teacher.")
+
+
+class Score(_Strict):
+    bleu: float
+    chrf: float
+
+
+class TestSetQuality(_Strict):
+    """Quality on one named test set, all detokenized and cased (sacrebleu)."""
+
+    sentences: int
+    student: Score
+    teacher: Score | None = None
+    student_vs_teacher: Score | None = Field(
+        default=None, description="The student scored against the teacher's translations."
+    )
+
+
+class CostBaseline(_Strict):
+    """Seconds per 1,000 output tokens, measured side by side at build time."""
+
+    hardware: str = Field(description="Where it was measured, e.g. '2 vCPU Xeon (AMX)'.")
+    threads: int
+    measured_at: datetime
+    teacher_seconds_per_1k_tokens: float
+    teacher_backend: str = Field(description="How the teacher ran, e.g. 'transformers fp32'.")
+    student_seconds_per_1k_tokens: float
+    hardware_usd_per_hour: float = Field(description="Price used for the hardware above.")
+    price_source: str
+
+
+class Manifest(_Strict):
+    schema_version: int = SCHEMA_VERSION
+    name: str = Field(description="Bundle name, e.g. 'multi30k-en-de-tiny'.")
+    version: str
+    created_at: datetime
+    source_lang: str = Field(description="ISO 639-1 code of the source language.")
+    target_lang: str = Field(description="ISO 639-1 code of the target language.")
+    teacher: TeacherInfo
+    student: StudentInfo
+    model: ModelInfo
+    tokenizer: TokenizerInfo = Field(default_factory=TokenizerInfo)
+    data: TrainingData
+    quality: dict[str, TestSetQuality] = Field(default_factory=dict)
+    cost: CostBaseline | None = None
+    files: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of every file in the bundle but this one."
+    )
+
+    @property
+    def direction(self) -> str:
+        return f"{self.source_lang}-{self.target_lang}"
+
+
+class BundleError(Exception):
+    """A bundle that must not be served: missing, unreadable, wrong schema or bad checksums."""
+
+    def __init__(self, folder: Path, problems: list[str]) -> None:
+        self.folder = folder
+        self.problems = problems
+        super().__init__(f"bundle {folder}: " + "; ".join(problems))
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(folder, [f"no {MANIFEST_NAME}"]) from None
+    except (OSError, ValueError) as exc:
+        raise BundleError(folder, [f"unreadable {MANIFEST_NAME}: {exc}"]) from None
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if version != SCHEMA_VERSION:
+        raise BundleError(folder, [f"schema_version {version!r}, this code reads {SCHEMA_VERSION}"])
+    try:
+        return Manifest.model_validate(raw)
+    except ValueError as exc:
+        raise BundleError(folder, [f"invalid {MANIFEST_NAME}: {exc}"]) from None
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    path = folder / MANIFEST_NAME
+    path.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return path
