@@ -226,3 +226,69 @@ def make_bundle(
     )
     seal(folder, manifest)
     return folder
+
+
+def make_m2m100_teacher(
+    folder: Path,
+    pairs: list[tuple[str, str]] | None = None,
+    train_steps: int = 0,
+    d_model: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny M2M100 checkpoint with its own SentencePiece model and `__xx__` tokens.
+
+    Loadable with `AutoTokenizer`/`AutoModelForSeq2SeqLM` like `facebook/m2m100_418M`: source
+    sentences start with `__en__`, and the target language is forced as the first token.
+    """
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    pairs = pairs or caption_pairs()
+    folder.mkdir(parents=True, exist_ok=True)
+    joint = train_spm([en for en, _ in pairs] + [de for _, de in pairs], folder / "joint", 160)
+    joint.rename(folder / "sentencepiece.bpe.model")
+    (folder / "joint.vocab").unlink()
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(folder / "sentencepiece.bpe.model"))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for index in range(processor.get_piece_size()):
+        piece = processor.id_to_piece(index)
+        if piece not in vocab and not processor.is_control(index):
+            vocab[piece] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(
+        vocab_file=str(folder / "vocab.json"),
+        spm_file=str(folder / "sentencepiece.bpe.model"),
+        src_lang="en",
+        tgt_lang="de",
+    )
+    torch.manual_seed(seed)
+    # Pieces, then the 100 `__xx__` language tokens, then the "madeupword" fillers (as M2M100).
+    vocab_size = max(tokenizer.lang_token_to_id.values()) + 1 + tokenizer.num_madeup_words
+    config = M2M100Config(
+        vocab_size=vocab_size,
+        d_model=d_model,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=d_model * 4,
+        decoder_ffn_dim=d_model * 4,
+        max_position_embeddings=128,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+    )
+    model = M2M100ForConditionalGeneration(config)
+    if train_steps:
+        _fit(model, tokenizer, pairs, train_steps)
+    model.generation_config.num_beams = 4
+    model.generation_config.max_length = 64
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -1,0 +1,350 @@
+"""The one typed build configuration, loaded from YAML, and its up-front validation.
+
+A config has one section per step. Relative paths in a YAML file resolve against the current
+working directory (run `model-build` from the repository root), so a config can name
+`../shared/data/multi30k` the way the rest of the project does.
+
+`validate(config)` collects every problem it can find before any heavy work (missing files,
+unknown teacher family, language codes the teacher does not know, an existing output folder,
+an unreachable endpoint) so the user fixes them all in one go.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+TEACHER_FAMILIES = ("marian", "m2m100", "nllb", "mbart50", "t5", "ctranslate2", "openai")
+STUDENT_PRESETS: dict[str, dict[str, int]] = {
+    "tiny": {
+        "encoder_layers": 6,
+        "decoder_layers": 2,
+        "d_model": 256,
+        "ffn_dim": 1536,
+        "attention_heads": 8,
+    },
+    "base": {
+        "encoder_layers": 6,
+        "decoder_layers": 6,
+        "d_model": 512,
+        "ffn_dim": 2048,
+        "attention_heads": 8,
+    },
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be built from; `problems` lists every reason at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid build config:\n  - " + "\n  - ".join(problems))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextFiles(_Section):
+    """One corpus: a source file (plain or .gz, or a glob), its reference file, or a TSV."""
+
+    source: str | None = Field(default=None, description="Source text, one sentence a line.")
+    target: str | None = Field(default=None, description="References, line-aligned with source.")
+    tsv: str | None = Field(default=None, description="source<TAB>target lines instead.")
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> TextFiles:
+        if (self.tsv is None) == (self.source is None):
+            raise ValueError("give either `source` (and optionally `target`) or `tsv`")
+        if self.tsv is not None and self.target is not None:
+            raise ValueError("`target` cannot be combined with `tsv`")
+        return self
+
+    def paths(self) -> list[str]:
+        return [p for p in (self.source, self.target, self.tsv) if p is not None]
+
+
+class PrepareConfig(_Section):
+    sources: list[TextFiles] = Field(min_length=1)
+    dev: TextFiles | None = Field(default=None, description="Held out of `sources` when absent.")
+    test: dict[str, TextFiles] = Field(
+        default_factory=dict, description="Named test sets; `test` held out when empty."
+    )
+    holdout_dev: int = 500
+    holdout_test: int = 500
+    min_words: int = 1
+    max_words: int = 100
+    max_ratio: float = Field(default=3.0, description="Longest/shortest side, in words.")
+    max_sentences: int | None = Field(default=None, description="Cap on training sentences.")
+    seed: int = 1
+
+
+class TeacherConfig(_Section):
+    family: str = Field(description="One of: " + ", ".join(TEACHER_FAMILIES))
+    model: str = Field(description="Hub id, local folder, CTranslate2 folder or chat model name.")
+    revision: str | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    source_code: str | None = Field(default=None, description="Teacher's own source code.")
+    target_code: str | None = Field(default=None, description="Teacher's own target code.")
+    # CTranslate2 folders
+    compute_type: str = "default"
+    source_prefix: list[str] = Field(default_factory=list)
+    target_prefix: list[str] = Field(default_factory=list)
+    # OpenAI-compatible endpoints
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, description="Name of the env var with the key.")
+    prompt_template: str = (
+        "Translate the following {source_name} text into {target_name}. "
+        "Answer with the translation only.\n\n{text}"
+    )
+    concurrency: int = Field(default=4, ge=1)
+    max_retries: int = Field(default=5, ge=0)
+    timeout_s: float = 60.0
+    price_usd_per_1m_input_tokens: float | None = None
+    price_usd_per_1m_output_tokens: float | None = None
+
+
+class DistillConfig(_Section):
+    beam_size: int = Field(default=4, ge=1)
+    max_length: int = Field(default=256, description="Max output tokens per sentence.")
+    batch_tokens: int = Field(default=2048, description="Source tokens (words) per batch.")
+    chunk_sentences: int = Field(default=1000, description="Sentences per resumable chunk file.")
+    max_ratio: float = Field(default=3.0, description="Drop outputs this much longer/shorter.")
+    max_repeats: int = Field(default=4, description="Drop outputs repeating an n-gram this often.")
+    threads: int = Field(default=0, description="CPU threads for the teacher; 0 = library default.")
+    engine: Literal["native", "ctranslate2"] = Field(
+        default="native",
+        description="Run a Hugging Face teacher as is, or converted to CTranslate2 (several "
+        "times faster on CPU; same beam search).",
+    )
+    compute_type: str = Field(
+        default="int8", description="CTranslate2 quantization when engine is ctranslate2."
+    )
+
+
+class VocabConfig(_Section):
+    size: int = 8000
+    joint: bool = True
+    model_type: Literal["unigram", "bpe"] = "unigram"
+    character_coverage: float = 1.0
+    input_sentence_size: int = 2_000_000
+
+
+class StudentConfig(_Section):
+    preset: Literal["tiny", "base", "custom"] = "tiny"
+    encoder_layers: int | None = None
+    decoder_layers: int | None = None
+    d_model: int | None = None
+    ffn_dim: int | None = None
+    attention_heads: int | None = None
+    max_positions: int = 256
+
+    def dims(self) -> dict[str, int]:
+        """The preset's sizes with any explicit field on top (custom needs all of them)."""
+        dims = dict(STUDENT_PRESETS.get(self.preset, {}))
+        for key in ("encoder_layers", "decoder_layers", "d_model", "ffn_dim", "attention_heads"):
+            value = getattr(self, key)
+            if value is not None:
+                dims[key] = value
+        return dims
+
+
+class TrainConfig(_Section):
+    data: Literal["distilled", "references"] = Field(
+        default="distilled", description="`references` trains the no-teacher baseline."
+    )
+    learning_rate: float = 7e-4
+    warmup_steps: int = 800
+    batch_tokens: int = 4096
+    label_smoothing: float = 0.1
+    dropout: float = 0.1
+    max_epochs: int | None = 20
+    max_steps: int | None = None
+    max_minutes: float | None = Field(default=None, description="Wall-clock budget for training.")
+    eval_every: int = Field(default=500, description="Steps between dev chrF evaluations.")
+    eval_sentences: int = Field(default=500, description="Dev sentences scored each time.")
+    patience: int = Field(default=5, description="Evaluations without improvement before stopping.")
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = None
+    seed: int = 1
+
+
+class ConvertConfig(_Section):
+    quantization: Literal["int8", "int8_float16", "int8_float32", "int8_bfloat16"] = "int8"
+    max_chrf_drop: float = Field(default=1.0, description="int8 vs float student on dev.")
+    check_sentences: int = 500
+
+
+class EvaluateConfig(_Section):
+    beam_size: int = 4
+    speed_sentences: int = 200
+    max_sentences: int | None = Field(default=None, description="Cap on each test set's size.")
+    threads: int = Field(default=0, description="Threads for every system; 0 = all cores.")
+    speed_teacher: bool = True
+    baseline_bundle: str | None = Field(
+        default=None, description="A bundle trained without the teacher, for the ablation."
+    )
+
+
+class BundleConfig(_Section):
+    output: str | None = Field(default=None, description="Default: <work_dir>/bundles/<src>-<tgt>")
+    hardware: str | None = Field(default=None, description="Default: read from /proc/cpuinfo.")
+    hardware_usd_per_hour: float = 0.0832
+    price_source: str = "on-demand price of a 2 vCPU general-purpose VM, 2025"
+
+
+class BuildConfig(_Section):
+    name: str
+    version: str = "0.1.0"
+    source_lang: str = Field(min_length=2, max_length=3)
+    target_lang: str = Field(min_length=2, max_length=3)
+    work_dir: str
+    prepare: PrepareConfig
+    teacher: TeacherConfig
+    distill: DistillConfig = DistillConfig()
+    vocab: VocabConfig = VocabConfig()
+    student: StudentConfig = StudentConfig()
+    train: TrainConfig = TrainConfig()
+    convert: ConvertConfig = ConvertConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
+    bundle: BundleConfig = BundleConfig()
+
+    @property
+    def work_path(self) -> Path:
+        return Path(self.work_dir)
+
+    @property
+    def output_path(self) -> Path:
+        if self.bundle.output:
+            return Path(self.bundle.output)
+        return self.work_path / "bundles" / f"{self.source_lang}-{self.target_lang}"
+
+
+def load_config(path: Path, overrides: dict[str, Any] | None = None) -> BuildConfig:
+    """Read a YAML config; every schema error is reported at once as a `ConfigError`."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError([f"cannot read {path}: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{path}: expected a mapping at the top level"])
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(raw, dotted, value)
+    try:
+        return BuildConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()]
+        ) from None
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    node = raw
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def expand(pattern: str) -> list[Path]:
+    """The files a config path names: itself, or what its glob pattern matches (sorted)."""
+    if glob.has_magic(pattern):
+        return [Path(p) for p in sorted(glob.glob(pattern))]
+    return [Path(pattern)] if Path(pattern).exists() else []
+
+
+def validate(
+    config: BuildConfig,
+    force: bool = False,
+    check_endpoint: bool = True,
+    check_output: bool = True,
+) -> list[str]:
+    """Every problem that would make the build fail, found without loading any model.
+
+    An existing output folder is a problem unless `force`, or unless this work folder wrote it
+    (a re-run of the same build may update its own bundle).
+    """
+    problems: list[str] = []
+    prep = config.prepare
+    named = [(f"prepare.sources[{i}]", files) for i, files in enumerate(prep.sources)]
+    if prep.dev is not None:
+        named.append(("prepare.dev", prep.dev))
+    named += [(f"prepare.test.{name}", files) for name, files in prep.test.items()]
+    for where, files in named:
+        for pattern in files.paths():
+            if not expand(pattern):
+                problems.append(f"{where}: no file matches {pattern}")
+    has_refs = any(f.target or f.tsv for f in prep.sources)
+    if (prep.dev is None or not prep.test) and not has_refs:
+        problems.append("prepare: dev/test sets must be given when no source has references")
+    if prep.dev is not None and not (prep.dev.target or prep.dev.tsv):
+        problems.append("prepare.dev: needs references (`target` or `tsv`)")
+    if config.train.data == "references" and not has_refs:
+        problems.append("train.data=references needs sources with references")
+
+    problems += _teacher_problems(config, check_endpoint)
+
+    if config.student.preset == "custom":
+        missing = {"encoder_layers", "decoder_layers", "d_model", "ffn_dim", "attention_heads"}
+        missing -= config.student.dims().keys()
+        if missing:
+            problems.append(f"student: preset custom needs {', '.join(sorted(missing))}")
+    dims = config.student.dims()
+    if dims.get("d_model", 0) % max(dims.get("attention_heads", 1), 1):
+        problems.append("student: d_model must be a multiple of attention_heads")
+    if config.evaluate.baseline_bundle and not Path(config.evaluate.baseline_bundle).is_dir():
+        problems.append(f"evaluate.baseline_bundle: no folder {config.evaluate.baseline_bundle}")
+    if check_output and config.output_path.exists() and not force and not _ours(config):
+        problems.append(f"bundle.output: {config.output_path} exists (use --force to replace it)")
+    return problems
+
+
+def _ours(config: BuildConfig) -> bool:
+    from model_build.workdir import WorkDir
+
+    done = WorkDir(config.work_path).done("bundle")
+    return done is not None and done["summary"].get("output") == str(config.output_path.resolve())
+
+
+def _teacher_problems(config: BuildConfig, check_endpoint: bool) -> list[str]:
+    teacher = config.teacher
+    if teacher.family not in TEACHER_FAMILIES:
+        return [
+            f"teacher.family: unknown family {teacher.family!r} ({', '.join(TEACHER_FAMILIES)})"
+        ]
+    from model_build.teachers import teacher_class
+
+    cls = teacher_class(teacher.family)
+    problems: list[str] = []
+    if teacher.family == "openai":
+        if not teacher.base_url:
+            problems.append("teacher.base_url: required for family openai")
+        if teacher.api_key_env and not os.environ.get(teacher.api_key_env):
+            problems.append(
+                f"teacher.api_key_env: environment variable {teacher.api_key_env} unset"
+            )
+    elif not _looks_like_hub_id(teacher.model) and not Path(teacher.model).is_dir():
+        problems.append(f"teacher.model: no folder {teacher.model}")
+        return problems
+    if problems:
+        return problems
+    return [
+        f"teacher: {p}"
+        for p in cls.check(teacher, config.source_lang, config.target_lang, check_endpoint)
+    ]
+
+
+def _looks_like_hub_id(model: str) -> bool:
+    """`org/name` that is not a local path: left to the hub (not reachable from CI)."""
+    return (
+        model.count("/") == 1
+        and not model.startswith((".", "/", "~"))
+        and not Path(model).exists()
+        and not Path(model.split("/")[0]).exists()
+    )

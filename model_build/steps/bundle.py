@@ -1,0 +1,229 @@
+"""bundle: the self-contained folder the service serves (DESIGN.md §1), sealed with checksums.
+
+Usage: `model-build bundle CONFIG [--force]`. Writes::
+
+    <bundle.output>/            # default <work>/bundles/<src>-<tgt>
+      bundle.json               # manifest: teacher, student, quality, cost baseline, sha256s
+      model/                    # CTranslate2 int8 model
+      source.spm target.spm
+      report.md quality_speed.png
+    <work>/bundle/done.json     # records which output folder this build wrote
+
+The bundle is assembled in `<output>.partial` and renamed into place only once sealed, so an
+interrupted build never leaves a half-written bundle where the service looks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bundle import (
+    CostBaseline,
+    Manifest,
+    ModelInfo,
+    Score,
+    StudentInfo,
+    TeacherInfo,
+    TestSetQuality,
+    TrainingData,
+    seal,
+)
+from model_build.config import BuildConfig
+from model_build.workdir import Artifact, WorkDir, fingerprint
+
+log = logging.getLogger(__name__)
+PLOT_NAME = "quality_speed.png"
+
+
+def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    return fingerprint(
+        "bundle", config.bundle, config.name, config.version, str(config.output_path.resolve()),
+        work.upstream("evaluate"),
+    )  # fmt: skip
+
+
+def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
+    return work.run_step(
+        "bundle", step_fingerprint(config, work), lambda out: _build(config, work), force
+    )
+
+
+def _summary(work: WorkDir, step: str) -> dict[str, Any]:
+    work.require(step)
+    done = work.done(step)
+    assert done is not None  # require() checked it
+    summary: dict[str, Any] = done["summary"]
+    return summary
+
+
+def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
+    import ctranslate2
+
+    prepared, trained, evaluated = (_summary(work, s) for s in ("prepare", "train", "evaluate"))
+    converted, vocab = _summary(work, "convert"), _summary(work, "vocab")
+    dims = config.student.dims()
+    speed = {row["system"]: row for row in evaluated["speed"]}
+    student_speed = next(row for name, row in speed.items() if name.startswith("student"))
+    teacher_speed = next((row for name, row in speed.items() if name.startswith("teacher")), None)
+    cost = None
+    if teacher_speed is not None:
+        cost = CostBaseline(
+            hardware=evaluated["hardware"],
+            threads=evaluated["threads"],
+            measured_at=datetime.fromisoformat(evaluated["measured_at"]),
+            teacher_seconds_per_1k_tokens=teacher_speed["seconds_per_1k_tokens"],
+            teacher_backend=teacher_speed["system"].removeprefix("teacher (").rstrip(")"),
+            student_seconds_per_1k_tokens=student_speed["seconds_per_1k_tokens"],
+            hardware_usd_per_hour=config.bundle.hardware_usd_per_hour,
+            price_source=config.bundle.price_source,
+        )
+    quality = {
+        name: TestSetQuality(
+            sentences=q["sentences"],
+            student=Score(**q["student"]),
+            teacher=Score(**q["teacher"]),
+            student_vs_teacher=Score(**q["student_vs_teacher"]),
+        )
+        for name, q in evaluated["quality"].items()
+    }
+    distilled = config.train.data == "distilled"
+    return Manifest(
+        name=config.name,
+        version=config.version,
+        created_at=datetime.now().astimezone(),
+        source_lang=config.source_lang,
+        target_lang=config.target_lang,
+        teacher=TeacherInfo(
+            id=config.teacher.model,
+            family=config.teacher.family,
+            revision=config.teacher.revision,
+            parameters=evaluated.get("teacher_parameters"),
+        ),
+        student=StudentInfo(
+            preset=config.student.preset,
+            encoder_layers=dims["encoder_layers"],
+            decoder_layers=dims["decoder_layers"],
+            d_model=dims["d_model"],
+            ffn_dim=dims["ffn_dim"],
+            attention_heads=dims["attention_heads"],
+            parameters=trained["parameters"],
+            source_vocab_size=vocab["size"],
+            target_vocab_size=vocab["size"],
+        ),
+        model=ModelInfo(
+            compute_type=converted["quantization"],
+            ctranslate2_version=ctranslate2.__version__,
+            beam_size=config.evaluate.beam_size,
+            max_input_tokens=config.student.max_positions - 1,
+        ),
+        data=TrainingData(
+            sentences=trained["sentences"],
+            sources=prepared["sources"],
+            distilled=distilled,
+        ),
+        quality=quality,
+        cost=cost,
+    )
+
+
+def _build(config: BuildConfig, work: WorkDir) -> dict[str, Any]:
+    converted, _ = work.require("convert")
+    vocab_dir, _ = work.require("vocab")
+    output = config.output_path
+    staging = output.with_name(output.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    shutil.copytree(converted / "model", staging / "model")
+    for name in ("source.spm", "target.spm"):
+        shutil.copy(vocab_dir / name, staging / name)
+    manifest = build_manifest(config, work)
+    evaluated = _summary(work, "evaluate")
+    write_plot(evaluated, staging / PLOT_NAME)
+    (staging / "report.md").write_text(
+        render_report(config, manifest, evaluated, work), encoding="utf-8"
+    )
+    sealed = seal(staging, manifest)
+    if output.exists():
+        shutil.rmtree(output)
+    staging.rename(output)
+    log.info("bundle: wrote %s (%d files)", output, len(sealed.files))
+    return {"output": str(output.resolve()), "files": len(sealed.files)}
+
+
+def write_plot(evaluated: dict[str, Any], path: Path) -> None:
+    """chrF against output tokens/s for every system of the speed run (log x axis)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
+    for row in evaluated["speed"]:
+        axes.scatter(row["tokens_per_second"], row["chrf"], s=60)
+        axes.annotate(row["system"], (row["tokens_per_second"], row["chrf"]),
+                      textcoords="offset points", xytext=(5, 5), fontsize=8)  # fmt: skip
+    axes.set_xscale("log")
+    axes.set_xlabel(f"output tokens/s ({evaluated['threads']} threads, log scale)")
+    axes.set_ylabel(f"chrF on {evaluated['speed_set']} (speed subset)")
+    axes.set_title("Quality against speed")
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def render_report(
+    config: BuildConfig, manifest: Manifest, evaluated: dict[str, Any], work: WorkDir
+) -> str:
+    lines = [
+        f"# {manifest.name} {manifest.version}: {manifest.direction}",
+        "",
+        f"Teacher `{manifest.teacher.id}` ({manifest.teacher.family}, "
+        f"{manifest.teacher.parameters or '?'} parameters); student preset "
+        f"`{manifest.student.preset}` ({manifest.student.parameters} parameters), CTranslate2 "
+        f"{manifest.model.compute_type}, beam {manifest.model.beam_size}.",
+        "",
+        "## Quality (sacrebleu, detokenized, cased)",
+        "",
+        "| test set | sentences | student BLEU | student chrF | teacher BLEU | teacher chrF "
+        "| student vs teacher chrF | baseline chrF |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, q in evaluated["quality"].items():
+        base = q.get("baseline", {}).get("chrf", "–")
+        lines.append(
+            f"| {name} | {q['sentences']} | {q['student']['bleu']} | {q['student']['chrf']} "
+            f"| {q['teacher']['bleu']} | {q['teacher']['chrf']} "
+            f"| {q['student_vs_teacher']['chrf']} | {base} |"
+        )
+    lines += [
+        "",
+        f"## Speed ({evaluated['hardware']}, {evaluated['threads']} threads, "
+        f"{evaluated['speed_set']}, one run)",
+        "",
+        "| system | output tokens/s | ms/sentence | s per 1k tokens | peak memory MB | chrF |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['system']} | {r['tokens_per_second']} | {r['ms_per_sentence']} "
+        f"| {r['seconds_per_1k_tokens']} | {r['peak_memory_mb']} | {r['chrf']} |"
+        for r in evaluated["speed"]
+    ]
+    lines += ["", f"![quality against speed]({PLOT_NAME})", ""]
+    distill = (work.done("distill") or {}).get("summary", {})
+    if distill:
+        lines += [
+            "## Distillation",
+            "",
+            f"{distill['sentences']} sentences translated by the teacher, {distill['kept']} kept; "
+            f"dropped: {json.dumps(distill['dropped'])}; teacher usage: "
+            f"{json.dumps(distill['usage'])}.",
+            "",
+        ]
+    return "\n".join(lines)

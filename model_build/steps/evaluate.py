@@ -1,0 +1,266 @@
+"""evaluate: quality against references and the teacher, and speed side by side in one run.
+
+Usage: `model-build evaluate CONFIG`. Writes::
+
+    <work>/evaluate/
+      results.json                 # quality per test set, speed per system, hardware, threads
+      hyps/<test>.{student,teacher,baseline}.txt
+      done.json
+
+Quality: sacrebleu BLEU and chrF, detokenized and cased, of the student (CTranslate2, as
+served), the teacher, and an optional baseline bundle, against references; plus the student
+scored against the teacher's output (agreement). Speed: the same sentences, in the same
+process and thread count, through the teacher as its users run it (transformers fp32 for hub
+checkpoints), the teacher converted to CTranslate2 int8, and the student in CTranslate2 int8:
+output tokens/s, ms per sentence, and peak resident memory above the process's baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from model_build.config import BuildConfig, TeacherConfig
+from model_build.teachers.base import Teacher
+from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines, write_lines
+
+log = logging.getLogger(__name__)
+BATCH = 16
+
+
+def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    teacher = config.teacher.model_dump(exclude={"concurrency", "max_retries", "timeout_s"})
+    return fingerprint(
+        "evaluate", config.evaluate, teacher, work.upstream("convert"), work.upstream("prepare")
+    )
+
+
+def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
+    return work.run_step(
+        "evaluate", step_fingerprint(config, work), lambda out: _build(config, work, out), force
+    )
+
+
+class PeakMemory:
+    """Samples this process's resident memory in a thread; `peak_mb` is above the start."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._process = psutil.Process()
+        self._stop = threading.Event()
+        self.start_rss = self.peak_rss = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+
+    @property
+    def peak_mb(self) -> float:
+        return float(round((self.peak_rss - self.start_rss) / 2**20, 1))
+
+
+def translate_all(teacher: Teacher, sources: list[str], desc: str) -> list[str]:
+    outputs: list[str] = []
+    with tqdm(total=len(sources), desc=desc, unit="sent") as bar:
+        for start in range(0, len(sources), BATCH):
+            outputs += teacher.translate(sources[start : start + BATCH])
+            bar.update(min(BATCH, len(sources) - start))
+    return outputs
+
+
+def score(hyps: list[str], refs: list[str]) -> dict[str, float]:
+    import sacrebleu
+
+    return {
+        "bleu": round(float(sacrebleu.corpus_bleu(hyps, [refs]).score), 2),
+        "chrf": round(float(sacrebleu.corpus_chrf(hyps, [refs]).score), 2),
+    }
+
+
+def measure(
+    name: str, load: Callable[[], Teacher], sources: list[str], refs: list[str]
+) -> tuple[dict[str, Any], Teacher]:
+    """Load and run one system on `sources`: speed, peak memory and chrF on those sentences."""
+    with PeakMemory() as memory:
+        system = load()
+        system.translate(sources[:4])  # warm-up, not timed
+        tokens = system.output_tokens
+        started = time.perf_counter()
+        hyps = translate_all(system, sources, name)
+        seconds = time.perf_counter() - started
+    produced = system.output_tokens - tokens
+    result = {
+        "system": name,
+        "sentences": len(sources),
+        "output_tokens": produced,
+        "seconds": round(seconds, 3),
+        "tokens_per_second": round(produced / seconds, 1) if seconds else 0.0,
+        "ms_per_sentence": round(1000 * seconds / max(len(sources), 1), 2),
+        "seconds_per_1k_tokens": round(1000 * seconds / max(produced, 1), 4),
+        "peak_memory_mb": memory.peak_mb,
+        **score(hyps, refs),
+    }
+    log.info("speed %s: %.1f tokens/s, %.1f ms/sentence", name, result["tokens_per_second"],
+             result["ms_per_sentence"])  # fmt: skip
+    return result, system
+
+
+def hardware_name() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} vCPU {model}"
+
+
+def load_student(model_dir: Path, spm_dir: Path, beam: int, threads: int) -> Teacher:
+    from model_build.teachers.ctranslate2 import CTranslate2Teacher, SpmCodec
+
+    codec = SpmCodec(spm_dir / "source.spm", spm_dir / "target.spm")
+    return CTranslate2Teacher.from_folder(
+        TeacherConfig(family="ctranslate2", model=str(model_dir), device="cpu"),
+        model_dir, codec, beam, 256, "int8", threads,
+    )  # fmt: skip
+
+
+def load_bundle(folder: Path, beam: int, threads: int) -> Teacher:
+    from model_build.teachers.ctranslate2 import CTranslate2Teacher, spm_codec_for
+
+    config = TeacherConfig(family="ctranslate2", model=str(folder), device="cpu")
+    model_dir, codec = spm_codec_for(folder)
+    return CTranslate2Teacher.from_folder(config, model_dir, codec, beam, 256, "int8", threads)
+
+
+def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
+    import torch
+
+    prepared, _ = work.require("prepare")
+    converted, _ = work.require("convert")
+    vocab_dir, _ = work.require("vocab")
+    ev = config.evaluate
+    threads = ev.threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    cap = ev.max_sentences
+    test_sets = {
+        path.stem: (read_lines(path)[:cap], read_lines(path.with_suffix(".ref"))[:cap])
+        for path in sorted((prepared / "test").glob("*.src"))
+    }
+    first_name, (first_src, first_ref) = next(iter(test_sets.items()))
+    speed_src, speed_ref = first_src[: ev.speed_sentences], first_ref[: ev.speed_sentences]
+    (out / "hyps").mkdir()
+
+    speed, teacher_hyps, teacher_parameters = _run_teacher(
+        config, threads, test_sets, speed_src, speed_ref, out
+    )
+    quality: dict[str, dict[str, Any]] = {}
+    result, student = measure(
+        "student (CTranslate2 int8)",
+        lambda: load_student(converted / "model", vocab_dir, ev.beam_size, threads),
+        speed_src,
+        speed_ref,
+    )
+    speed.append(result)
+    baseline = (
+        load_bundle(Path(ev.baseline_bundle), ev.beam_size, threads) if ev.baseline_bundle else None
+    )
+    for name, (sources, refs) in test_sets.items():
+        hyps = translate_all(student, sources, f"student {name}")
+        write_lines(out / "hyps" / f"{name}.student.txt", hyps)
+        quality[name] = {
+            "sentences": len(sources),
+            "student": score(hyps, refs),
+            "teacher": score(teacher_hyps[name], refs),
+            "student_vs_teacher": score(hyps, teacher_hyps[name]),
+        }
+        if baseline is not None:
+            base_hyps = translate_all(baseline, sources, f"baseline {name}")
+            write_lines(out / "hyps" / f"{name}.baseline.txt", base_hyps)
+            quality[name]["baseline"] = score(base_hyps, refs)
+    results = {
+        "quality": quality,
+        "speed": speed,
+        "speed_set": first_name,
+        "hardware": config.bundle.hardware or hardware_name(),
+        "threads": threads,
+        "teacher_parameters": teacher_parameters,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def _run_teacher(
+    config: BuildConfig,
+    threads: int,
+    test_sets: dict[str, tuple[list[str], list[str]]],
+    speed_src: list[str],
+    speed_ref: list[str],
+    out: Path,
+) -> tuple[list[dict[str, Any]], dict[str, list[str]], int | None]:
+    """The teacher's speed (as users run it, and converted to CTranslate2 int8) and outputs."""
+    from model_build.teachers import load_teacher
+    from model_build.teachers.huggingface import HFSeq2SeqTeacher
+
+    ev = config.evaluate
+    speed: list[dict[str, Any]] = []
+    teacher_speed, teacher = measure(
+        f"teacher ({_backend(config)})",
+        lambda: load_teacher(config, beam_size=ev.beam_size, threads=threads),
+        speed_src if ev.speed_teacher else speed_src[:8],
+        speed_ref if ev.speed_teacher else speed_ref[:8],
+    )
+    if ev.speed_teacher:
+        speed.append(teacher_speed)
+    teacher_hyps: dict[str, list[str]] = {}
+    for name, (sources, _) in test_sets.items():
+        teacher_hyps[name] = translate_all(teacher, sources, f"teacher {name}")
+        write_lines(out / "hyps" / f"{name}.teacher.txt", teacher_hyps[name])
+    if ev.speed_teacher and isinstance(teacher, HFSeq2SeqTeacher):
+        hf_teacher = teacher
+        ct2_dir = out / "teacher-ct2"
+        result, converted_teacher = measure(
+            "teacher (CTranslate2 int8)",
+            lambda: hf_teacher.to_ctranslate2(ct2_dir, "int8"),
+            speed_src,
+            speed_ref,
+        )
+        speed.append(result)
+        converted_teacher.close()
+        shutil.rmtree(ct2_dir)
+    parameters = teacher.parameters()
+    teacher.close()
+    return speed, teacher_hyps, parameters
+
+
+def _backend(config: BuildConfig) -> str:
+    family = config.teacher.family
+    if family == "ctranslate2":
+        return "CTranslate2"
+    if family == "openai":
+        return "chat API"
+    return "transformers fp32"

@@ -1,0 +1,107 @@
+"""vocab: the student's own SentencePiece vocabulary, trained on its training pairs.
+
+Usage: `model-build vocab CONFIG`. Writes::
+
+    <work>/vocab/
+      source.spm target.spm   # the same model twice when `vocab.joint`, else one per side
+      vocab.json              # Marian/OPUS-MT ids: </s>=0, <unk>=1, pieces of both, <pad> last
+
+A small vocabulary is a large part of the student's speed (embedding and softmax sizes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from model_build.config import BuildConfig, VocabConfig
+from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines
+
+log = logging.getLogger(__name__)
+
+
+def training_pairs(config: BuildConfig, work: WorkDir) -> tuple[list[str], list[str]]:
+    """What the student learns from: the teacher's translations, or references (baseline)."""
+    if config.train.data == "references":
+        folder, _ = work.require("prepare")
+        pairs = [
+            (s, t)
+            for s, t in zip(
+                read_lines(folder / "train.src"), read_lines(folder / "train.ref"), strict=True
+            )
+            if t
+        ]
+        return [s for s, _ in pairs], [t for _, t in pairs]
+    folder, _ = work.require("distill")
+    return read_lines(folder / "train.src"), read_lines(folder / "train.tgt")
+
+
+def data_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    upstream = "prepare" if config.train.data == "references" else "distill"
+    return fingerprint(config.train.data, work.upstream(upstream))
+
+
+def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    return fingerprint("vocab", config.vocab, data_fingerprint(config, work))
+
+
+def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
+    sources, targets = training_pairs(config, work)
+    return work.run_step(
+        "vocab",
+        step_fingerprint(config, work),
+        lambda out: _build(config.vocab, sources, targets, out),
+        force,
+    )
+
+
+def train_spm(lines: list[str], prefix: Path, config: VocabConfig) -> Path:
+    import sentencepiece as spm
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_prefix=str(prefix),
+        vocab_size=config.size,
+        model_type=config.model_type,
+        character_coverage=config.character_coverage,
+        input_sentence_size=config.input_sentence_size,
+        shuffle_input_sentence=True,
+        hard_vocab_limit=False,
+        minloglevel=2,
+    )
+    prefix.with_suffix(".vocab").unlink()
+    return prefix.with_suffix(".model")
+
+
+def marian_vocab(spm_models: list[Path]) -> dict[str, int]:
+    """OPUS-MT layout: </s>=0, <unk>=1, then every non-control piece, <pad> last."""
+    import sentencepiece as spm
+
+    vocab = {"</s>": 0, "<unk>": 1}
+    for model in spm_models:
+        processor = spm.SentencePieceProcessor(model_file=str(model))
+        for index in range(processor.get_piece_size()):
+            piece = processor.id_to_piece(index)
+            if piece not in vocab and not processor.is_control(index):
+                vocab[piece] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    return vocab
+
+
+def _build(
+    config: VocabConfig, sources: list[str], targets: list[str], out: Path
+) -> dict[str, Any]:
+    if config.joint:
+        joint = train_spm(sources + targets, out / "joint", config)
+        shutil.copy(joint, out / "source.spm")
+        joint.rename(out / "target.spm")
+    else:
+        train_spm(sources, out / "source", config).rename(out / "source.spm")
+        train_spm(targets, out / "target", config).rename(out / "target.spm")
+    vocab = marian_vocab([out / "source.spm", out / "target.spm"])
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    log.info("vocab: %d entries (joint=%s)", len(vocab), config.joint)
+    return {"size": len(vocab), "joint": config.joint, "sentences": len(sources)}

@@ -1,0 +1,298 @@
+"""Hugging Face seq2seq teachers: Marian/OPUS-MT, M2M100, NLLB, mBART-50 and T5 with `<2xx>` tags.
+
+Each family differs only in how the languages are named: a forced first target token (M2M100,
+NLLB, mBART-50), a tag put before the source text (T5/MADLAD), or nothing (one-direction Marian).
+A model is a hub id (with `revision`) or a local folder; it runs on GPU when one is present.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+from model_build.config import TeacherConfig
+from model_build.teachers.base import Teacher
+
+log = logging.getLogger(__name__)
+
+NLLB_CODES = {
+    "en": "eng_Latn",
+    "de": "deu_Latn",
+    "fr": "fra_Latn",
+    "cs": "ces_Latn",
+    "es": "spa_Latn",
+    "it": "ita_Latn",
+    "pt": "por_Latn",
+    "nl": "nld_Latn",
+    "pl": "pol_Latn",
+    "ru": "rus_Cyrl",
+    "uk": "ukr_Cyrl",
+    "zh": "zho_Hans",
+    "ja": "jpn_Jpan",
+    "ko": "kor_Hang",
+    "ar": "arb_Arab",
+    "tr": "tur_Latn",
+    "sv": "swe_Latn",
+    "da": "dan_Latn",
+    "fi": "fin_Latn",
+}
+MBART50_CODES = {
+    "en": "en_XX",
+    "de": "de_DE",
+    "fr": "fr_XX",
+    "cs": "cs_CZ",
+    "es": "es_XX",
+    "it": "it_IT",
+    "pt": "pt_XX",
+    "nl": "nl_XX",
+    "pl": "pl_PL",
+    "ru": "ru_RU",
+    "uk": "uk_UA",
+    "zh": "zh_CN",
+    "ja": "ja_XX",
+    "ko": "ko_KR",
+    "ar": "ar_AR",
+    "tr": "tr_TR",
+    "sv": "sv_SE",
+    "fi": "fi_FI",
+}
+
+
+def _device(choice: str) -> str:
+    import torch
+
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return choice
+
+
+class HFSeq2SeqTeacher(Teacher):
+    """A transformers seq2seq checkpoint run with `generate` (beam search), fp32 on CPU."""
+
+    family: ClassVar[str] = "hf"
+
+    def __init__(self, config: TeacherConfig, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        import torch
+        from transformers import AutoModelForSeq2SeqLM
+
+        self.device = _device(config.device)
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self.tokenizer = self.load_tokenizer(config)
+        self._configure_tokenizer()
+        model = AutoModelForSeq2SeqLM.from_pretrained(config.model, revision=config.revision)
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self.model = model.to(self.device, dtype=dtype).eval()
+
+    @staticmethod
+    def load_tokenizer(config: TeacherConfig) -> Any:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(config.model, revision=config.revision)
+
+    # Language handling, overridden per family -------------------------------------------
+    @classmethod
+    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.source_code
+
+    @classmethod
+    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.target_code
+
+    @classmethod
+    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
+        """Tokens the tokenizer must know for this direction."""
+        return [code for code in (cls.target_code(config, target),) if code]
+
+    def _configure_tokenizer(self) -> None:
+        """Set what the tokenizer needs to know about the direction (source language)."""
+
+    def source_text(self, text: str) -> str:
+        return text
+
+    def forced_bos(self) -> str | None:
+        """The token forced as the first target token, if the family uses one."""
+        return None
+
+    # ------------------------------------------------------------------------------------
+    @classmethod
+    def check(
+        cls, config: TeacherConfig, source_lang: str, target_lang: str, check_endpoint: bool
+    ) -> list[str]:
+        wanted = cls.language_tokens(config, source_lang, target_lang)
+        if not wanted:
+            return []
+        try:
+            tokenizer = cls.load_tokenizer(config)
+        except Exception as exc:  # any loader failure is a config problem to report
+            return [f"cannot load the tokenizer of {config.model}: {exc}"]
+        return [
+            f"{cls.family} teacher {config.model} does not know language code {code!r}"
+            for code in wanted
+            if tokenizer.convert_tokens_to_ids(code) in (None, tokenizer.unk_token_id)
+        ]
+
+    def translate(self, batch: list[str]) -> list[str]:
+        import torch
+
+        encoded = self.tokenizer(
+            [self.source_text(text) for text in batch],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+        ).to(self.device)
+        extra: dict[str, Any] = {}
+        bos = self.forced_bos()
+        if bos is not None:
+            extra["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(bos)
+        with torch.inference_mode():
+            output = self.model.generate(
+                **encoded,
+                num_beams=self.beam_size,
+                max_new_tokens=self.max_length,
+                max_length=None,
+                **extra,
+            )
+        # transformers 5 does not count language tokens (`__de__`) as special: drop them too.
+        skip = {*self.tokenizer.all_special_ids, extra.get("forced_bos_token_id")}
+        rows = [[i for i in row if i not in skip] for row in output.tolist()]
+        self.output_tokens += sum(len(row) for row in rows)
+        texts: list[str] = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+        return [text.strip() for text in texts]
+
+    def parameters(self) -> int | None:
+        return int(sum(p.numel() for p in self.model.parameters()))
+
+    def to_ctranslate2(self, output_dir: Path, quantization: str) -> Teacher:
+        """This teacher converted to CTranslate2 (for the side-by-side speed measurement)."""
+        from ctranslate2.converters import TransformersConverter
+
+        from model_build.teachers.ctranslate2 import CTranslate2Teacher, HFCodec
+
+        class Converter(TransformersConverter):  # type: ignore[misc]
+            def load_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
+                return _LanguageTokensInVocab(super().load_tokenizer(*args, **kwargs))
+
+        if not (output_dir / "model.bin").exists():
+            Converter(self.config.model, revision=self.config.revision).convert(
+                str(output_dir), quantization=quantization, force=True
+            )
+        bos = self.forced_bos()
+        codec = HFCodec(self.tokenizer, self.source_text, [bos] if bos else [])
+        return CTranslate2Teacher.from_folder(
+            self.config,
+            output_dir,
+            codec,
+            self.beam_size,
+            self.max_length,
+            quantization,
+            self.threads,
+        )
+
+
+class _LanguageTokensInVocab:
+    """A tokenizer whose `get_vocab` includes M2M100's `__xx__` language tokens.
+
+    transformers 5 keeps them out of `get_vocab()`, and CTranslate2's converter builds the
+    model's vocabulary from it, so without them the vocabulary is too short to convert.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokenizer, name)
+
+    def get_vocab(self) -> dict[str, int]:
+        vocab = dict(self._tokenizer.get_vocab())
+        vocab.update(getattr(self._tokenizer, "lang_token_to_id", {}))
+        return vocab
+
+
+class MarianTeacher(HFSeq2SeqTeacher):
+    """OPUS-MT: one direction per model; multi-target models take a `>>de<<` source tag."""
+
+    family = "marian"
+
+    def source_text(self, text: str) -> str:
+        code = self.config.target_code
+        return f"{code} {text}" if code else text
+
+
+class M2M100Teacher(HFSeq2SeqTeacher):
+    """M2M100: `__en__` source token from `src_lang`, forced `__de__` first target token."""
+
+    family = "m2m100"
+
+    @classmethod
+    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.source_code or lang
+
+    @classmethod
+    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.target_code or lang
+
+    @classmethod
+    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
+        return [
+            f"__{cls.source_code(config, source)}__",
+            f"__{cls.target_code(config, target)}__",
+        ]
+
+    def _configure_tokenizer(self) -> None:
+        self.tokenizer.src_lang = self.source_code(self.config, self.source_lang)
+
+    def forced_bos(self) -> str | None:
+        return f"__{self.target_code(self.config, self.target_lang)}__"
+
+
+class NLLBTeacher(HFSeq2SeqTeacher):
+    """NLLB-200: FLORES codes such as `deu_Latn`, as source token and forced first token."""
+
+    family = "nllb"
+    codes: ClassVar[dict[str, str]] = NLLB_CODES
+
+    @classmethod
+    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.source_code or cls.codes.get(lang, lang)
+
+    @classmethod
+    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.target_code or cls.codes.get(lang, lang)
+
+    @classmethod
+    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
+        return [
+            code
+            for code in (cls.source_code(config, source), cls.target_code(config, target))
+            if code
+        ]
+
+    def _configure_tokenizer(self) -> None:
+        self.tokenizer.src_lang = self.source_code(self.config, self.source_lang)
+
+    def forced_bos(self) -> str | None:
+        return self.target_code(self.config, self.target_lang)
+
+
+class MBart50Teacher(NLLBTeacher):
+    """mBART-50 many-to-many: codes such as `de_DE`, handled like NLLB's."""
+
+    family = "mbart50"
+    codes = MBART50_CODES
+
+
+class T5TagTeacher(HFSeq2SeqTeacher):
+    """T5-family models (MADLAD-400 style) that take the target as a `<2de>` source tag."""
+
+    family = "t5"
+
+    @classmethod
+    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
+        return config.target_code or f"<2{lang}>"
+
+    def source_text(self, text: str) -> str:
+        return f"{self.target_code(self.config, self.target_lang)} {text}"
