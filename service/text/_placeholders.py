@@ -1,0 +1,93 @@
+"""Placeholders: spans of the input that must reach the output byte for byte.
+
+A placeholder is never shown to the model. Internally each one becomes the single private-use
+character :data:`MARK`, so sentence splitting and cutting can never land inside one; in the model
+input the k-th placeholder of a sentence becomes the sentinel ``[k]`` (numbered from 1 in every
+sentence).
+
+Why ``[k]``: ``[``, ``]`` and the ASCII digits are single pieces in every SentencePiece vocabulary
+we serve (OPUS-MT/Marian, NLLB, M2M100, and the small students trained on their output), so a
+sentinel costs at most 3-4 tokens and never decodes to ``<unk>``; and bracketed numbers are what
+citation markers look like in the web and Wikipedia text the models were trained on, which
+translators copy verbatim, so even a tiny model tends to copy them. Numbering per sentence keeps the
+model input independent of what the placeholders were, so a sentence cache hits across requests.
+To keep the sentinels unambiguous, anything in the input that already looks like one (``[3]``,
+``[ 12 ]``) is itself treated as a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+MARK = "\ue000"
+"""Stands for one placeholder inside this package; never reaches the model or the caller."""
+
+_PLACEHOLDER = re.compile(
+    r"""
+      \{\{[^{}\n]*\}\}                          # {{var}}, {{ var }} (mustache, jinja)
+    | \{[^{}\s]*\}                              # {name}, {0}, {name!r:>10}
+    | %(?:\(\w+\)|\d+\$)?[-+0\#]*(?:\d+|\*)?    # printf: %s %d %1$s %(name)s %-5.2f %%
+      (?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcspn@%]   # no ' ' flag: 50% off
+    | <!--.*?-->                                # HTML comment
+    | </?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>       # tags: <b> </b> <br/> <a href="...">
+    | &(?:\#\d{1,7}|\#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});   # &amp; &#39;
+    | (?:(?:https?|ftp)://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'’”»]        # URLs, less end punctuation
+    | (?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+  # e-mail addresses
+    | \[\s*\d{1,4}\s*\]                         # looks like a sentinel: keep it unambiguous
+    | [\ue000-\uf8ff]                           # private use (MARK itself): keep it unambiguous
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_SENTINEL = re.compile(r"\[\s*(\d{1,4})\s*\]")
+"""A sentinel as found in model output; tolerates spaces a tokenizer may put inside."""
+
+
+def mask(text: str) -> tuple[str, list[str]]:
+    """Replace every placeholder by :data:`MARK`; return the masked text and the originals."""
+    originals: list[str] = []
+
+    def _take(match: re.Match[str]) -> str:
+        originals.append(match.group())
+        return MARK
+
+    return _PLACEHOLDER.sub(_take, text), originals
+
+
+def to_model_input(masked: str) -> str:
+    """Number the marks of one sentence as sentinels ``[1]``, ``[2]``, ... for the model."""
+    if MARK not in masked:
+        return masked
+    parts = masked.split(MARK)
+    out = [parts[0]]
+    for number, part in enumerate(parts[1:], start=1):
+        out.append(f"[{number}]")
+        out.append(part)
+    return "".join(out)
+
+
+def unmask(masked: str, originals: Sequence[str]) -> str:
+    """Put the originals back in place of the marks, in order."""
+    if not originals:
+        return masked
+    parts = masked.split(MARK)
+    out = [parts[0]]
+    for original, part in zip(originals, parts[1:], strict=True):
+        out.append(original)
+        out.append(part)
+    return "".join(out)
+
+
+def fill_sentinels(translation: str, originals: Sequence[str]) -> str | None:
+    """Replace the sentinels of a model output by the originals.
+
+    Returns None when the model did not return every sentinel exactly once (dropped, duplicated,
+    mangled, or invented one): the caller must then fall back instead of losing a placeholder.
+    """
+    if not originals:
+        return translation
+    found = sorted(int(m.group(1)) for m in _SENTINEL.finditer(translation))
+    if found != list(range(1, len(originals) + 1)):
+        return None
+    return _SENTINEL.sub(lambda m: originals[int(m.group(1)) - 1], translation)

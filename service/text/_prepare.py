@@ -1,0 +1,200 @@
+"""prepare_text and PreparedText: a text's layout and model inputs, and putting it together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from service.text._placeholders import MARK, fill_sentinels, mask, to_model_input, unmask
+from service.text._segment import (
+    BLANK,
+    fit,
+    needs_translation,
+    split_lines,
+    split_sentences,
+    strip_blank,
+)
+
+
+class PlaceholderMismatchError(ValueError):
+    """A translation lost, duplicated or mangled a placeholder and no fallback was given for it."""
+
+    def __init__(self, indices: Sequence[int]) -> None:
+        self.indices = list(indices)
+        super().__init__(f"placeholders damaged in sentences {self.indices}; translate fallbacks")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One model input: a sentence (or a piece of an overlong one) with placeholders masked."""
+
+    model_input: str  # "Click [1] to read [2]."
+    placeholders: tuple[str, ...]  # the originals, in order
+    between: tuple[str, ...]  # the source text around them: len(placeholders) + 1 parts
+
+    def fallback_inputs(self) -> list[str]:
+        """The text between placeholders that needs translating, each piece on its own."""
+        cores = (strip_blank(part)[1] for part in self.between)
+        return [core for core in cores if needs_translation(core)]
+
+    def assemble(self, piece_translations: Sequence[str]) -> str:
+        """Source layout with placeholders verbatim and each translatable piece translated."""
+        translated = iter(piece_translations)
+        out: list[str] = []
+        for number, part in enumerate(self.between):
+            if number:
+                out.append(self.placeholders[number - 1])
+            lead, core, trail = strip_blank(part)
+            if needs_translation(core):
+                core = next(translated).strip(BLANK)
+            out += (lead, core, trail)
+        return "".join(out)
+
+
+class PreparedText:
+    """A text cut into model inputs, and the layout to put their translations back into.
+
+    Build it with :func:`prepare_text`; see the package docstring for the call sequence.
+    """
+
+    def __init__(self, layout: Sequence[str | int], units: Sequence[_Unit]) -> None:
+        self._layout = tuple(layout)  # verbatim text, or the index of a unit's translation
+        self._units = tuple(units)
+        self.sentences: list[str] = [unit.model_input for unit in units]
+        """Model inputs in order: no surrounding whitespace, placeholders as ``[1]``, ``[2]``..."""
+
+    def fallback_sentences(self, index: int, translation: str) -> list[str] | None:
+        """None if `translation` of sentence `index` kept every placeholder; else the pieces
+        between its placeholders, to translate each on its own (possibly an empty list)."""
+        unit = self._units[index]
+        if fill_sentinels(translation, unit.placeholders) is not None:
+            return None
+        return unit.fallback_inputs()
+
+    def fallbacks(self, translations: Sequence[str]) -> dict[int, list[str]]:
+        """Fallback pieces of every damaged sentence, by index; empty when all are intact."""
+        self._check_count(translations)
+        damaged = {
+            index: self.fallback_sentences(index, translation)
+            for index, translation in enumerate(translations)
+        }
+        return {index: pieces for index, pieces in damaged.items() if pieces is not None}
+
+    def restore(
+        self,
+        translations: Sequence[str],
+        fallbacks: Mapping[int, Sequence[str]] | None = None,
+    ) -> str:
+        """The full translated text, with the source's whitespace and placeholders verbatim.
+
+        `translations` translate :attr:`sentences`; `fallbacks` maps a sentence index to the
+        translations of its :meth:`fallback_sentences` pieces and wins over its translation.
+        Raises PlaceholderMismatchError if a damaged translation has no fallback.
+        """
+        self._check_count(translations)
+        fallbacks = fallbacks or {}
+        restored: list[str] = []
+        damaged: list[int] = []
+        for index, (unit, translation) in enumerate(zip(self._units, translations, strict=True)):
+            if index in fallbacks:
+                expected = len(unit.fallback_inputs())
+                if len(fallbacks[index]) != expected:
+                    raise ValueError(
+                        f"sentence {index}: {len(fallbacks[index])} fallback translations "
+                        f"for {expected} pieces"
+                    )
+                restored.append(unit.assemble(fallbacks[index]))
+                continue
+            filled = fill_sentinels(translation.strip(BLANK), unit.placeholders)
+            if filled is None:
+                damaged.append(index)
+            restored.append(filled or "")
+        if damaged:
+            raise PlaceholderMismatchError(damaged)
+        return "".join(restored[part] if isinstance(part, int) else part for part in self._layout)
+
+    def translate_with(self, translate: Callable[[list[str]], list[str]]) -> str:
+        """The whole flow for a synchronous batch `translate`: at most two calls of it."""
+        translations = translate(self.sentences) if self.sentences else []
+        fallbacks = self.fallbacks(translations)
+        pieces = [piece for index in sorted(fallbacks) for piece in fallbacks[index]]
+        translated = iter(translate(pieces) if pieces else [])
+        answers = {index: [next(translated) for _ in fallbacks[index]] for index in fallbacks}
+        return self.restore(translations, answers)
+
+    def _check_count(self, translations: Sequence[str]) -> None:
+        if len(translations) != len(self._units):
+            raise ValueError(f"{len(translations)} translations for {len(self._units)} sentences")
+
+
+def prepare_text(
+    text: str,
+    source_lang: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+) -> PreparedText:
+    """Cut `text` into model inputs of at most `max_tokens` (by `count_tokens`) each.
+
+    Sentences come from the language-aware splitter for `source_lang`; line breaks and the blank
+    around sentences stay in the layout; segments with nothing to translate (whitespace,
+    placeholders, numbers, punctuation) stay verbatim; an overlong sentence is cut into pieces.
+    """
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+    masked, originals = mask(text)
+    builder = _Builder(originals, lambda piece: count_tokens(to_model_input(piece)) <= max_tokens)
+    for sentence in split_sentences(masked, source_lang):
+        for number, line in enumerate(split_lines(sentence)):
+            if number % 2:  # a line break
+                builder.keep(line)
+            else:
+                builder.add(line)
+    return builder.build()
+
+
+class _Builder:
+    """Accumulates the layout and the units while walking the masked text left to right."""
+
+    def __init__(self, originals: Sequence[str], fits: Callable[[str], bool]) -> None:
+        self._originals = originals
+        self._used = 0  # placeholders consumed so far
+        self._fits = fits
+        self._layout: list[str | int] = []
+        self._units: list[_Unit] = []
+
+    def keep(self, masked: str) -> None:
+        """Keep a stretch of masked text verbatim (its placeholders restored)."""
+        if masked:
+            self._layout.append(unmask(masked, self._take(masked.count(MARK))))
+
+    def add(self, masked: str) -> None:
+        """Add one line of one sentence: blank kept, core translated (in pieces if overlong)."""
+        lead, core, trail = strip_blank(masked)
+        self.keep(lead)
+        if not needs_translation(core):
+            self.keep(core)
+        else:
+            for piece, blank in fit(core, self._fits):
+                self._add_unit(piece)
+                self.keep(blank)
+        self.keep(trail)
+
+    def _add_unit(self, masked: str) -> None:
+        lead, piece, trail = strip_blank(masked)
+        self.keep(lead)
+        if not needs_translation(piece):
+            self.keep(piece)
+            self.keep(trail)
+            return
+        placeholders = tuple(self._take(piece.count(MARK)))
+        self._layout.append(len(self._units))
+        self._units.append(_Unit(to_model_input(piece), placeholders, tuple(piece.split(MARK))))
+        self.keep(trail)
+
+    def _take(self, count: int) -> list[str]:
+        taken = self._originals[self._used : self._used + count]
+        self._used += count
+        return list(taken)
+
+    def build(self) -> PreparedText:
+        return PreparedText(self._layout, self._units)

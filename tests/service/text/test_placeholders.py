@@ -1,0 +1,119 @@
+"""Placeholders reach the model as sentinels and come back verbatim, even from a careless model."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.text import PlaceholderMismatchError, prepare_text
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def upper(sentences: list[str]) -> list[str]:
+    return [s.upper() for s in sentences]
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["{name}", "{{var}}", "{{ user.name }}", "%s", "%d", "%1$s", "%(count)d", "%.2f", "<br/>",
+     '<a href="https://example.com/?q=a&amp;b">', "<!-- keep -->", "&nbsp;",
+     "https://example.com/path/page.html?x=1#top", "www.example.org/docs",
+     "jane.doe+mt@example.co.uk", "[12]", "\ue000"],
+)  # fmt: skip
+def test_placeholder_comes_back_unchanged(placeholder: str) -> None:
+    text = f"Send {placeholder} to the team."
+    prepared = prepare_text(text, "en", words, max_tokens=50)
+    assert prepared.sentences == ["Send [1] to the team."]
+    assert prepared.restore(upper(prepared.sentences)) == f"SEND {placeholder} TO THE TEAM."
+
+
+def test_tags_around_text_keep_the_text_translatable() -> None:
+    prepared = prepare_text("Click <b>here</b> now.", "en", words, max_tokens=50)
+    assert prepared.sentences == ["Click [1]here[2] now."]
+    assert prepared.restore(upper(prepared.sentences)) == "CLICK <b>HERE</b> NOW."
+
+
+def test_sentinels_are_numbered_per_sentence_so_the_model_input_does_not_depend_on_values() -> None:
+    prepared = prepare_text("Hi {a}. Hi {b}, see %s.", "en", words, max_tokens=50)
+    assert prepared.sentences == ["Hi [1].", "Hi [1], see [2]."]
+    assert (
+        prepared.restore(["Hallo [1].", "Hallo [1], siehe [2]."])
+        == "Hallo {a}. Hallo {b}, siehe %s."
+    )
+
+
+def test_model_may_reorder_and_space_sentinels() -> None:
+    prepared = prepare_text("From {a} to {b}.", "en", words, max_tokens=50)
+    assert prepared.fallbacks(["Nach [ 2 ] von [1]."]) == {}
+    assert prepared.restore(["Nach [ 2 ] von [1]."]) == "Nach {b} von {a}."
+
+
+def test_url_keeps_its_sentence_end_outside() -> None:
+    prepared = prepare_text("Read https://example.com/a.html. Then stop.", "en", words, 50)
+    assert prepared.sentences == ["Read [1].", "Then stop."]
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    ["Willkommen, lieber Kunde.", "Willkommen [1] [1].", "Willkommen [l].", "Willkommen [1] [2]."],
+    ids=["dropped", "duplicated", "mangled", "invented"],
+)
+def test_damaged_sentinels_are_detected(damaged: str) -> None:
+    prepared = prepare_text("Welcome {name}, dear customer.", "en", words, max_tokens=50)
+    assert prepared.fallbacks([damaged]) == {0: ["Welcome", ", dear customer."]}
+
+
+def test_placeholder_dropped_by_model_is_recovered_by_fallback() -> None:
+    text = "Intro. Welcome {name}, your code is %1$s today!"
+    prepared = prepare_text(text, "en", words, max_tokens=50)
+    translations = ["INTRO.", "WELCOME, YOUR CODE IS TODAY!"]  # the model lost both sentinels
+    fallbacks = prepared.fallbacks(translations)
+    assert fallbacks == {1: ["Welcome", ", your code is", "today!"]}
+    answers = {index: upper(pieces) for index, pieces in fallbacks.items()}
+    assert prepared.restore(translations, answers) == (
+        "INTRO. WELCOME {name}, YOUR CODE IS %1$s TODAY!"
+    )
+
+
+def test_fallback_pieces_with_nothing_to_translate_stay_verbatim() -> None:
+    prepared = prepare_text("Total: {n} / {m} items", "en", words, max_tokens=50)
+    assert prepared.fallback_sentences(0, "Summe") == ["Total:", "items"]
+    assert prepared.restore(["Summe"], {0: ["SUMME:", "STÜCK"]}) == "SUMME: {n} / {m} STÜCK"
+
+
+def test_fallback_with_identity_translation_gives_back_the_input() -> None:
+    text = "  A <i>b</i>, {c} and %s: https://d.org/e  \n"
+    prepared = prepare_text(text, "en", words, max_tokens=50)
+    pieces = {i: prepared.fallback_sentences(i, "") or [] for i in range(len(prepared.sentences))}
+    assert prepared.restore(["" for _ in prepared.sentences], pieces) == text
+
+
+def test_restore_refuses_to_lose_a_placeholder_silently() -> None:
+    prepared = prepare_text("One {x}. Two.", "en", words, max_tokens=50)
+    with pytest.raises(PlaceholderMismatchError) as caught:
+        prepared.restore(["Eins.", "Zwei."])
+    assert caught.value.indices == [0]
+
+
+def test_translate_with_runs_the_whole_flow_in_two_batches() -> None:
+    batches: list[list[str]] = []
+
+    def careless_model(sentences: list[str]) -> list[str]:
+        batches.append(sentences)
+        return [s.replace("[2]", "").upper() for s in sentences]
+
+    prepared = prepare_text("Hi {a}. From {a} to {b}, ok?", "en", words, max_tokens=50)
+    assert prepared.translate_with(careless_model) == "HI {a}. FROM {a} TO {b}, OK?"
+    assert batches == [["Hi [1].", "From [1] to [2], ok?"], ["From", "to", ", ok?"]]
+
+
+def test_every_placeholder_survives_whatever_the_model_returns() -> None:
+    text = "Dear {name}, <b>%d</b> new messages at https://x.org. Reply to a@b.io!"
+    originals = ["{name}", "<b>", "%d", "</b>", "https://x.org", "a@b.io"]
+    prepared = prepare_text(text, "en", words, max_tokens=50)
+    for garbage in ["", "[1]", "[1] [1] [2] [3]", "[9] nonsense", "][ 1", "[1][2][3][4]"]:
+        result = prepared.translate_with(lambda xs, g=garbage: [g for _ in xs])
+        for original in originals:
+            assert result.count(original) == text.count(original), (garbage, result)
