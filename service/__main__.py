@@ -1,0 +1,96 @@
+"""``python -m service`` / ``mt-service``: configure logging, check the models, run uvicorn.
+
+Host and port come from ``MT_HOST``/``MT_PORT`` or ``--host``/``--port``; every other
+setting from its ``MT_`` variable (see `service.settings`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from types import FrameType
+
+import uvicorn
+from pydantic import ValidationError
+
+from service.settings import ServiceSettings
+
+logger = logging.getLogger("service")
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn that, on the first SIGTERM/SIGINT, turns readiness off and keeps serving for
+    ``drain_seconds`` (so load balancers stop sending) before its graceful shutdown."""
+
+    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+        self._drain_until: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        lifecycle = getattr(getattr(self.config.app, "state", None), "lifecycle", None)
+        if lifecycle is not None:
+            lifecycle.begin_draining()
+        if self._drain_until is None and self.drain_seconds > 0 and not self.should_exit:
+            logger.info("draining for %.1f s before shutting down", self.drain_seconds)
+            self._drain_until = time.monotonic() + self.drain_seconds
+            self._captured_signals.append(sig)
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._drain_until is not None and time.monotonic() >= self._drain_until:
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="mt-service", description=__doc__)
+    parser.add_argument("--host", help="interface to bind (default: MT_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (default: MT_PORT or 8000)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    try:
+        settings = ServiceSettings(**overrides)
+    except ValidationError as error:
+        logging.basicConfig(level=logging.INFO)
+        logger.error("invalid MT_ settings: %s", error)
+        sys.exit(2)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    from service.app import build_app
+    from service.engine.registry import find_bundles
+    from service.errors import ModelsUnavailableError
+
+    try:
+        bundles = find_bundles(settings.models_dir)
+    except ModelsUnavailableError as error:
+        logger.error("cannot serve: %s", error)
+        sys.exit(2)
+    logger.info("verified %d bundle(s) in %s", len(bundles), settings.models_dir)
+
+    config = uvicorn.Config(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=30,
+    )
+    server = DrainingServer(config, settings.drain_seconds)
+    server.run()
+    if not server.started:
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

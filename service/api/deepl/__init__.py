@@ -1,0 +1,1 @@
+"""A DeepL API v2 compatible surface, so existing DeepL clients work by changing the URL."""

@@ -1,0 +1,104 @@
+"""DeepL v2 routes: ``/v2/translate`` (form or JSON body), ``/v2/languages``, ``/v2/usage``.
+
+The ``Authorization: DeepL-Auth-Key ...`` header DeepL clients send is accepted; access
+control belongs in front of the service (this surface exists so clients work unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from service.api.deepl import serving
+from service.api.deepl.protocol import (
+    DeepLLanguage,
+    DeepLTranslateRequest,
+    DeepLTranslateResponse,
+    DeepLUsage,
+)
+from service.api.deps import RuntimeDep, unless_disconnected
+from service.errors import InvalidRequestError
+
+router = APIRouter(prefix="/v2", tags=["deepl"])
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _body_fields(request: Request) -> dict[str, Any]:
+    """A DeepL request's fields from a JSON or a form body (``text`` may repeat in forms)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in _FORM_TYPES:
+        form = await request.form()
+        fields: dict[str, Any] = {key: form.get(key) for key in form}
+        fields["text"] = [value for value in form.getlist("text") if isinstance(value, str)]
+        return fields
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise InvalidRequestError("the body is neither JSON nor a form") from None
+    if not isinstance(parsed, dict):
+        raise InvalidRequestError("the JSON body must be an object")
+    return parsed
+
+
+def _validation_message(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {item['msg']}"
+        for item in error.errors()[:5]
+    )
+
+
+@router.post(
+    "/translate",
+    response_model=DeepLTranslateResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": DeepLTranslateRequest.model_json_schema()},
+                "application/x-www-form-urlencoded": {
+                    "schema": DeepLTranslateRequest.model_json_schema()
+                },
+            },
+        }
+    },
+)
+async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResponse:
+    """DeepL-compatible text translation: ``text`` list, ``source_lang``, ``target_lang``."""
+    fields = await _body_fields(request)
+    if isinstance(fields.get("text"), str):
+        fields["text"] = [fields["text"]]
+    try:
+        body = DeepLTranslateRequest.model_validate(fields)
+    except ValidationError as error:
+        raise InvalidRequestError(_validation_message(error)) from None
+    return await unless_disconnected(request, serving.translate(runtime.pipeline, body))
+
+
+@router.api_route(
+    "/languages",
+    methods=["GET", "POST"],
+    response_model=list[DeepLLanguage],
+    response_model_exclude_none=True,
+)
+async def languages(
+    request: Request, runtime: RuntimeDep, type: Literal["source", "target"] | None = None
+) -> list[DeepLLanguage]:
+    """Source or target languages (``type=source|target``, from the query or a form body)."""
+    kind = type
+    if kind is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        value = (await request.form()).get("type")
+        kind = "target" if value == "target" else None
+    return serving.languages(runtime.registry, kind or "source")
+
+
+@router.api_route("/usage", methods=["GET", "POST"], response_model=DeepLUsage)
+async def usage(runtime: RuntimeDep) -> DeepLUsage:
+    """Characters translated by this process (DeepL's usage shape)."""
+    return serving.usage(runtime.usage)

@@ -1,0 +1,39 @@
+"""Schemas of the DeepL API v2 subset we serve (text translation, languages, usage)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DeepLTranslateRequest(BaseModel):
+    """`POST /v2/translate`, from a JSON or a form body; options we do not implement
+    (formality, glossary_id, tag_handling, ...) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: list[str] = Field(description="Texts to translate, in order.")
+    target_lang: str = Field(min_length=2, max_length=35, description="e.g. DE, EN-GB.")
+    source_lang: str | None = Field(
+        default=None, max_length=35, description="e.g. EN; may be left out when one fits."
+    )
+
+
+class DeepLTranslation(BaseModel):
+    detected_source_language: str
+    text: str
+    billed_characters: int
+
+
+class DeepLTranslateResponse(BaseModel):
+    translations: list[DeepLTranslation]
+
+
+class DeepLLanguage(BaseModel):
+    language: str
+    name: str
+    supports_formality: bool | None = None
+
+
+class DeepLUsage(BaseModel):
+    character_count: int
+    character_limit: int

@@ -1,0 +1,105 @@
+"""DeepL v2 logic: language codes mapped onto our bundles; no FastAPI here."""
+
+from __future__ import annotations
+
+from service.api.deepl.protocol import (
+    DeepLLanguage,
+    DeepLTranslateRequest,
+    DeepLTranslateResponse,
+    DeepLTranslation,
+    DeepLUsage,
+)
+from service.engine.registry import ModelRegistry
+from service.errors import UnsupportedDirectionError
+from service.pipeline import TranslationPipeline, normalize_language
+from service.runtime import UsageTotals
+
+# DeepL reports no limit for its unlimited plans either; this is what clients read as "none".
+CHARACTER_LIMIT = 1_000_000_000_000
+
+LANGUAGE_NAMES = {
+    "ar": "Arabic",
+    "bg": "Bulgarian",
+    "cs": "Czech",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "et": "Estonian",
+    "fi": "Finnish",
+    "fr": "French",
+    "hu": "Hungarian",
+    "id": "Indonesian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "lt": "Lithuanian",
+    "lv": "Latvian",
+    "nb": "Norwegian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sk": "Slovak",
+    "sl": "Slovenian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "zh": "Chinese",
+}
+# DeepL lists these targets only with a region; its clients refuse the bare code.
+REGIONAL_TARGETS = {
+    "en": [("EN-GB", "English (British)"), ("EN-US", "English (American)")],
+    "pt": [("PT-BR", "Portuguese (Brazilian)"), ("PT-PT", "Portuguese (European)")],
+}
+
+
+def _name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code.upper())
+
+
+async def translate(
+    pipeline: TranslationPipeline, request: DeepLTranslateRequest
+) -> DeepLTranslateResponse:
+    target = normalize_language(request.target_lang)
+    if request.source_lang:
+        source = normalize_language(request.source_lang)
+    else:
+        candidates = pipeline.registry.sources_for(target)
+        if len(candidates) != 1:
+            raise UnsupportedDirectionError(
+                f"source_lang is required: {len(candidates)} source languages translate "
+                f"into {target}"
+            )
+        source = candidates[0]
+    outcome = await pipeline.translate(request.text, source, target)
+    detected = outcome.model.manifest.source_lang.upper()
+    return DeepLTranslateResponse(
+        translations=[
+            DeepLTranslation(
+                detected_source_language=detected, text=text, billed_characters=len(original)
+            )
+            for text, original in zip(outcome.translations, request.text, strict=True)
+        ]
+    )
+
+
+def languages(registry: ModelRegistry, kind: str) -> list[DeepLLanguage]:
+    if kind == "target":
+        out: list[DeepLLanguage] = []
+        for code in sorted({m.manifest.target_lang for m in registry.models}):
+            variants = REGIONAL_TARGETS.get(code, [(code.upper(), _name(code))])
+            out += [
+                DeepLLanguage(language=c, name=n, supports_formality=False) for c, n in variants
+            ]
+        return out
+    return [
+        DeepLLanguage(language=code.upper(), name=_name(code))
+        for code in sorted({m.manifest.source_lang for m in registry.models})
+    ]
+
+
+def usage(totals: UsageTotals) -> DeepLUsage:
+    return DeepLUsage(character_count=totals.characters, character_limit=CHARACTER_LIMIT)

@@ -1,0 +1,41 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from service.api.deps import RuntimeDep
+from service.errors import EngineDeadError, NotReadyError
+
+router = APIRouter(tags=["health"])
+
+
+class Status(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Status)
+async def healthz(runtime: RuntimeDep) -> Status:
+    """Alive: the process answers and every model's worker thread runs."""
+    dead = [m.direction for m in runtime.registry.models if not m.dispatcher.alive]
+    if dead and runtime.lifecycle.ready and not runtime.lifecycle.draining:
+        raise EngineDeadError(f"translation worker stopped for {', '.join(dead)}")
+    return Status(status="alive")
+
+
+@router.get(
+    "/readyz",
+    response_model=Status,
+    responses={503: {"description": "Starting or draining"}},
+)
+async def readyz(runtime: RuntimeDep) -> Status:
+    """Ready: every bundle loaded, checksums verified and a warm-up translation done.
+
+    Answers 503 before that and from the moment the process is asked to stop (draining).
+    """
+    if runtime.lifecycle.draining:
+        raise NotReadyError("draining: the service is shutting down")
+    if not runtime.lifecycle.ready:
+        raise NotReadyError("the service is starting")
+    return Status(status="ready")

@@ -1,0 +1,1 @@
+"""The native JSON API: ``/v1/translate`` and ``/v1/languages``."""

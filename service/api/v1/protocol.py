@@ -1,0 +1,59 @@
+"""Schemas of the v1 API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bundle import TestSetQuality
+
+
+class TranslateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "A dog is running.", "source": "en", "target": "de"}]
+        },
+    )
+
+    text: str | list[str] = Field(description="One text, or a list of texts translated in order.")
+    source: str = Field(min_length=2, max_length=35, description="Source language, e.g. 'en'.")
+    target: str = Field(min_length=2, max_length=35, description="Target language, e.g. 'de'.")
+
+    def texts(self) -> list[str]:
+        return [self.text] if isinstance(self.text, str) else list(self.text)
+
+
+class UsagePublic(BaseModel):
+    characters: int = Field(description="Characters of source text.")
+    input_tokens: int = Field(description="Source tokens, cache hits included.")
+    output_tokens: int = Field(description="Target tokens, cache hits included.")
+
+
+class TranslateResponse(BaseModel):
+    translations: list[str] = Field(description="One translation per input text, in order.")
+    model: str = Field(description="Name of the bundle that translated.")
+    usage: UsagePublic
+
+
+class DirectionPublic(BaseModel):
+    source: str
+    target: str
+    model: str
+    version: str
+    teacher: str
+    quality: dict[str, TestSetQuality]
+
+
+class LanguagesResponse(BaseModel):
+    directions: list[DirectionPublic]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable error code.")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one envelope of every error answer."""
+
+    error: ErrorBody

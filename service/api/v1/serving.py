@@ -1,0 +1,42 @@
+"""v1 logic: request schemas in, response schemas out; no FastAPI here."""
+
+from __future__ import annotations
+
+from service.api.v1.protocol import (
+    DirectionPublic,
+    LanguagesResponse,
+    TranslateRequest,
+    TranslateResponse,
+    UsagePublic,
+)
+from service.engine.registry import ModelRegistry
+from service.pipeline import TranslationPipeline
+
+
+async def translate(pipeline: TranslationPipeline, request: TranslateRequest) -> TranslateResponse:
+    outcome = await pipeline.translate(request.texts(), request.source, request.target)
+    return TranslateResponse(
+        translations=outcome.translations,
+        model=outcome.model.manifest.name,
+        usage=UsagePublic(
+            characters=outcome.usage.characters,
+            input_tokens=outcome.usage.input_tokens,
+            output_tokens=outcome.usage.output_tokens,
+        ),
+    )
+
+
+def languages(registry: ModelRegistry) -> LanguagesResponse:
+    return LanguagesResponse(
+        directions=[
+            DirectionPublic(
+                source=m.manifest.source_lang,
+                target=m.manifest.target_lang,
+                model=m.manifest.name,
+                version=m.manifest.version,
+                teacher=m.manifest.teacher.id,
+                quality=m.manifest.quality,
+            )
+            for m in sorted(registry.models, key=lambda m: m.direction)
+        ]
+    )

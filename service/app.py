@@ -1,0 +1,142 @@
+"""The app factory: `build_app(settings)` wires settings, models, routes, errors and metrics.
+
+No import-time globals: everything lives on the app returned. The lifespan loads and verifies
+every bundle, starts one dispatcher per model, warms each up with one translation and only
+then reports ready; on shutdown it turns readiness off at once, finishes queued work and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.api.deepl.api_router import router as deepl_router
+from service.api.health import router as health_router
+from service.api.metrics import router as metrics_router
+from service.api.v1.api_router import router as v1_router
+from service.documents import DocumentSettings, include_documents
+from service.engine.registry import ModelRegistry
+from service.errors import ServiceError
+from service.metrics import ServiceMetrics
+from service.middleware import BodyLimitMiddleware, MetricsMiddleware
+from service.pipeline import TranslationPipeline
+from service.runtime import Lifecycle, Runtime, UsageTotals
+from service.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+WARM_UP_SENTENCE = "Hello world."
+# Document uploads (service/documents) are bigger than text requests and limited there.
+DOCUMENT_UPLOAD_PATHS = ("/v1/documents", "/v2/document")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one error envelope: ``{"error": {"code": ..., "message": ...}}``."""
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    """Where and what, never the offending input (it may be request text)."""
+    parts = []
+    for item in error.errors()[:5]:
+        location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        parts.append(f"{location or 'body'}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to the envelope, in one place."""
+
+    async def on_service_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ServiceError)
+        return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(422, "invalid_request", _validation_message(exc))
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "internal error")
+
+    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    metrics = ServiceMetrics()
+    lifecycle = Lifecycle()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        usage = UsageTotals()
+        registry = await asyncio.to_thread(ModelRegistry.load, settings, [metrics.observe_batch])
+        metrics.watch_models(registry)
+        pipeline = TranslationPipeline(
+            registry, settings, usage_listeners=[metrics.observe_usage, usage.add]
+        )
+        app.state.runtime = Runtime(settings, metrics, lifecycle, registry, pipeline, usage)
+        registry.start()
+        try:
+            for model in registry.models:
+                await model.dispatcher.submit([model.translator.tokenize(WARM_UP_SENTENCE)])
+            lifecycle.ready = True
+            logger.info("ready: serving %s", ", ".join(m.direction for m in registry.models))
+            yield
+        finally:
+            lifecycle.begin_draining()
+            logger.info("draining: finishing queued work")
+            await asyncio.to_thread(documents.close)
+            await asyncio.to_thread(registry.stop)
+            logger.info("stopped")
+
+    app = FastAPI(
+        title="Distilled MT service",
+        summary="Translate text with small CTranslate2 students on CPU.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.lifecycle = lifecycle
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(v1_router)
+    app.include_router(deepl_router)
+    app.include_router(metrics_router)
+    documents = include_documents(app, settings=DocumentSettings())
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefixes=DOCUMENT_UPLOAD_PATHS,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,224 @@
+"""Thin routes of document translation; wire them with :func:`include_documents`.
+
+``/v1/documents`` (ours) and the DeepL v2 document endpoints, usable with the official client::
+
+    import deepl
+    translator = deepl.Translator("any-key", server_url="http://127.0.0.1:8000")
+    translator.translate_document_from_filepath("in.docx", "out.docx", target_lang="DE")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from service.documents.errors import DocumentTooLargeError, InvalidDocumentRequestError
+from service.documents.protocol import (
+    DeepLDocumentHandle,
+    DeepLDocumentStatus,
+    DocumentCreated,
+    DocumentStatusPublic,
+)
+from service.documents.serving import DirectResult, DocumentService, Mode, TranslatorFactory
+from service.documents.settings import DocumentSettings
+
+router = APIRouter(tags=["documents"])
+_FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields on top of the file itself
+
+
+def _service(request: Request) -> DocumentService:
+    service = request.app.state.documents
+    assert isinstance(service, DocumentService)
+    return service
+
+
+Service = Annotated[DocumentService, Depends(_service)]
+
+
+async def read_upload(request: Request, max_bytes: int) -> tuple[dict[str, str], str, bytes]:
+    """Fields, file name and file bytes of a multipart upload, counting bytes as they arrive:
+    over the limit, reading stops with a 413 (nothing is buffered past it)."""
+    limit = max_bytes + _FORM_OVERHEAD
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise DocumentTooLargeError()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise InvalidDocumentRequestError("Send the document as multipart/form-data.")
+
+    async def counted() -> AsyncGenerator[bytes, None]:
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise DocumentTooLargeError()
+            yield chunk
+
+    parser = MultiPartParser(request.headers, counted(), max_files=1, max_fields=20)
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        raise InvalidDocumentRequestError("The multipart body could not be read.") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidDocumentRequestError("The form has no 'file' part.")
+        data = await upload.read()
+        if len(data) > max_bytes:
+            raise DocumentTooLargeError()
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        return fields, upload.filename or "", data
+    finally:
+        await form.close()
+
+
+def _file_response(data: bytes, filename: str, media_type: str) -> Response:
+    disposition = f"attachment; filename*=UTF-8''{quote(filename or 'document')}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.post("/v1/documents", responses={202: {"model": DocumentCreated}})
+async def submit_document(request: Request, service: Service) -> Response:
+    """Translate a document (multipart: ``file``, ``source``, ``target``, optional ``mode``:
+    auto/sync/async). Small documents come back translated at once; larger ones get 202 and an
+    id to poll."""
+    fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
+    mode = fields.get("mode", "auto")
+    if mode not in ("auto", "sync", "async"):
+        raise InvalidDocumentRequestError("mode must be auto, sync or async.")
+    mode_value: Mode = mode  # type: ignore[assignment]
+    outcome = await service.submit(
+        data, filename, fields.get("source") or None, fields.get("target", ""), mode_value
+    )
+    if isinstance(outcome, DirectResult):
+        return _file_response(outcome.data, outcome.filename, outcome.media_type)
+    body = DocumentCreated(id=outcome.id, status=outcome.status)
+    return JSONResponse(body.model_dump(), status_code=202)
+
+
+@router.get("/v1/documents/{job_id}")
+async def document_status(job_id: str, service: Service) -> DocumentStatusPublic:
+    """Status, progress (segments done/total), estimated seconds remaining and characters."""
+    record = await run_in_threadpool(service.status, job_id)
+    return DocumentStatusPublic.of(record)
+
+
+@router.get("/v1/documents/{job_id}/result")
+async def document_result(job_id: str, service: Service) -> Response:
+    """The translated document (409 while it is still being translated)."""
+    data, record = await run_in_threadpool(service.result, job_id)
+    return _file_response(data, record.filename, record.media_type)
+
+
+@router.delete("/v1/documents/{job_id}", status_code=204)
+async def delete_document(job_id: str, service: Service) -> Response:
+    """Forget a job and its result."""
+    await run_in_threadpool(service.delete, job_id)
+    return Response(status_code=204)
+
+
+async def _fields(request: Request) -> dict[str, Any]:
+    """DeepL clients send JSON or form bodies to the status and result endpoints."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise InvalidDocumentRequestError("The JSON body could not be read.") from None
+        return body if isinstance(body, dict) else {}
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+@router.post("/v2/document")
+async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandle:
+    """DeepL: upload a document; always a job."""
+    fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
+    outcome = await service.submit(
+        data,
+        fields.get("filename") or filename,
+        fields.get("source_lang") or None,
+        fields.get("target_lang", ""),
+        "async",
+    )
+    assert not isinstance(outcome, DirectResult)
+    return DeepLDocumentHandle(document_id=outcome.id, document_key=outcome.key)
+
+
+@router.post("/v2/document/{document_id}")
+async def deepl_status(document_id: str, request: Request, service: Service) -> DeepLDocumentStatus:
+    """DeepL: status of an uploaded document."""
+    key = str((await _fields(request)).get("document_key", ""))
+    record = await run_in_threadpool(service.status, document_id, key)
+    return DeepLDocumentStatus.of(record)
+
+
+@router.post("/v2/document/{document_id}/result")
+async def deepl_result(document_id: str, request: Request, service: Service) -> Response:
+    """DeepL: download the translated document."""
+    key = str((await _fields(request)).get("document_key", ""))
+    data, record = await run_in_threadpool(service.result, document_id, key)
+    return _file_response(data, record.filename, record.media_type)
+
+
+def include_documents(
+    app: FastAPI,
+    translator_factory: TranslatorFactory | None = None,
+    settings: DocumentSettings | None = None,
+) -> DocumentService:
+    """Add the document routes to ``app``; call ``.close()`` on the result at shutdown.
+
+    Without a factory, documents are translated by the app's own pipeline
+    (:func:`pipeline_translator_factory`).
+    """
+    service = DocumentService(
+        settings or DocumentSettings(),
+        translator_factory or pipeline_translator_factory(app),
+    )
+    app.state.documents = service
+    app.include_router(router)
+    return service
+
+
+def pipeline_translator_factory(app: FastAPI) -> TranslatorFactory:
+    """Adapter to the service core: worker threads run ``TranslationPipeline.translate`` on the
+    app's event loop (where its dispatchers live) and wait for the answer."""
+    from service.errors import NotReady, UnsupportedDirection
+    from service.pipeline import normalize_language
+
+    def factory(source: str | None, target: str) -> Any:
+        runtime = getattr(app.state, "runtime", None)
+        if runtime is None:
+            raise NotReady("models are still loading")
+        loop = asyncio.get_running_loop()
+        wanted = normalize_language(target)
+        if source is None:
+            sources = [
+                m.manifest.source_lang
+                for m in runtime.registry.models
+                if m.manifest.target_lang == wanted
+            ]
+            if len(sources) != 1:
+                raise UnsupportedDirection(
+                    "give source_lang: it cannot be inferred for this target"
+                )
+            source = sources[0]
+        runtime.registry.get(normalize_language(source), wanted)
+        direction = (source, target)
+
+        def translate(batch: list[str]) -> list[str]:
+            future = asyncio.run_coroutine_threadsafe(
+                runtime.pipeline.translate(batch, *direction), loop
+            )
+            return list(future.result().translations)
+
+        return translate
+
+    return factory

@@ -1,0 +1,186 @@
+"""HTML and XHTML (lxml): text nodes and ``alt``/``title``/``placeholder`` attributes.
+
+Scripts, styles, code, ``translate="no"`` and ``class="notranslate"`` subtrees are left alone.
+An inline element inside a sentence (``<b>``, ``<a href>``) does not split it: the whole run
+goes out as one segment and the elements come back around the translated words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from service.documents.errors import CorruptDocumentError
+from service.documents.formats._tree import collect_runs, local_name
+from service.documents.formats.base import (
+    DocumentFormat,
+    Extraction,
+    Probe,
+    require_text,
+)
+from service.documents.safety import Guard, check_tree_depth, parse_xml
+from service.documents.segments import Unit
+
+_SKIP = {"script", "style", "noscript", "template", "svg", "math", "textarea", "pre", "head"}
+_ATOM = {
+    "br", "wbr", "img", "input", "code", "kbd", "samp", "var", "script", "style", "svg",
+    "math", "select", "textarea", "button", "object", "iframe", "audio", "video", "canvas",
+    "embed", "picture", "noscript", "template",
+}  # fmt: skip
+_INLINE = {
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
+    "ins", "label", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time",
+    "tt", "u",
+}  # fmt: skip
+_ATTRIBUTES = ("alt", "title", "placeholder")
+_HTML_RE = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|p|div|span|a|b|i|em|strong|h[1-6]|ul|ol|li|table|br)\b",
+    re.IGNORECASE,
+)
+
+
+def _no_translate(element: etree._Element) -> bool:
+    return element.get("translate") == "no" or "notranslate" in (element.get("class") or "")
+
+
+def _classify(element: etree._Element) -> str:
+    name = local_name(element)
+    if not isinstance(element.tag, str) or name in _ATOM or _no_translate(element):
+        return "atom"
+    if name in _INLINE and all(_classify(c) != "block" for c in element):
+        return "inline"
+    return "block"
+
+
+def _units_of(root: etree._Element, guard: Guard) -> tuple[list[Unit], list[object]]:
+    """Runs of every translatable block, plus attribute units, for any HTML/XHTML tree."""
+    attribute_units: list[tuple[etree._Element, str, Unit]] = []
+
+    def on_element(element: etree._Element) -> None:
+        if not isinstance(element.tag, str):
+            return
+        for attr in _ATTRIBUTES:
+            value = element.get(attr)
+            if value:
+                attribute_units.append((element, attr, Unit([value])))
+
+    runs = []
+    for block in _translatable_blocks(root):
+        guard.check_time()
+        runs.extend(collect_runs(block, _classify, on_element))
+    units = [r.unit for r in runs] + [u for _, _, u in attribute_units]
+    writers: list[object] = [*runs, *attribute_units]
+    return units, writers
+
+
+def _translatable_blocks(root: etree._Element) -> list[etree._Element]:
+    """Top blocks to walk: the body (or the root), plus the document ``<title>``."""
+    out: list[etree._Element] = []
+    for element in root.iter():
+        name = local_name(element)
+        if name == "title" and element.getparent() is not None:
+            out.append(element)
+    bodies = [e for e in root.iter() if local_name(e) == "body"]
+    out.extend(bodies or [root])
+    return out
+
+
+def _write_back(writers: list[object]) -> None:
+    for writer in writers:
+        if isinstance(writer, tuple):
+            element, attr, unit = writer
+            if unit.result is not None:
+                element.set(attr, unit.output_text())
+        else:
+            writer.write_back()  # type: ignore[attr-defined]
+
+
+class HtmlFormat(DocumentFormat):
+    name = "html"
+    extensions = (".html", ".htm")
+    media_type = "text/html; charset=utf-8"
+    accepts_any_text = True
+
+    @classmethod
+    def matches(cls, probe: Probe) -> bool:
+        return probe.text is not None and bool(_HTML_RE.search(probe.text.text[:65536]))
+
+    def extract(self, data: bytes, guard: Guard) -> Extraction:
+        decoded = require_text(data)
+        whole = bool(re.search(r"<html\b|<!doctype", decoded.text[:65536], re.IGNORECASE))
+        parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=False)
+        try:
+            if whole:
+                root = lxml.html.document_fromstring(decoded.text, parser=parser)
+            else:
+                root = lxml.html.fragment_fromstring(
+                    decoded.text, create_parent="div", parser=parser
+                )
+        except (etree.ParserError, ValueError):
+            raise CorruptDocumentError("The HTML could not be read.") from None
+        check_tree_depth(root, guard)
+        marked = _mark_skipped(root)
+        units, writers = _units_of(root, guard)
+        doctype = root.getroottree().docinfo.doctype
+
+        def rebuild() -> bytes:
+            _write_back(writers)
+            _unmark(marked)
+            if whole:
+                text = lxml.html.tostring(root, encoding="unicode", doctype=doctype or None)
+            else:
+                text = (root.text or "") + "".join(
+                    lxml.html.tostring(child, encoding="unicode") for child in root
+                )
+            if decoded.text.endswith("\n") and not text.endswith("\n"):
+                text += "\n"
+            return decoded.encode(text)
+
+        return Extraction(units, rebuild)
+
+
+class XhtmlFormat(DocumentFormat):
+    name = "xhtml"
+    extensions = (".xhtml", ".xht")
+    media_type = "application/xhtml+xml"
+
+    @classmethod
+    def matches(cls, probe: Probe) -> bool:
+        root = probe.xml_root
+        return root is not None and root[0] == "html" and "xmlns" in root[1]
+
+    def extract(self, data: bytes, guard: Guard) -> Extraction:
+        tree = parse_xml(data, guard)
+        root = tree.getroot()
+        marked = _mark_skipped(root)
+        units, writers = _units_of(root, guard)
+        info = tree.docinfo
+
+        def rebuild() -> bytes:
+            _write_back(writers)
+            _unmark(marked)
+            declared = data.lstrip().startswith(b"<?xml")
+            out: bytes = etree.tostring(
+                tree, xml_declaration=declared, encoding=info.encoding or "UTF-8"
+            )
+            return out
+
+        return Extraction(units, rebuild)
+
+
+def _mark_skipped(root: etree._Element) -> list[etree._Element]:
+    """Flag script/style/pre/... subtrees untranslatable; remember which we flagged."""
+    marked = []
+    for element in root.iter():
+        skipped = isinstance(element.tag, str) and local_name(element) in _SKIP
+        if skipped and element.get("translate") is None:
+            element.set("translate", "no")
+            marked.append(element)
+    return marked
+
+
+def _unmark(marked: list[etree._Element]) -> None:
+    for element in marked:
+        del element.attrib["translate"]

@@ -1,0 +1,229 @@
+"""Document jobs: their state in a store shared by replicas, their work in a bounded pool.
+
+Stores: :class:`LocalJobStore` (this process's memory; one replica) and :class:`RedisJobStore`
+(every replica behind a Service sees every job). A job runs in the worker pool of the replica that
+accepted it, which writes its progress and result to the store; any replica answers status, result
+and delete. A job whose replica died stops being updated and is reported failed after
+``stale_after_s``. Records and results expire ``result_ttl_s`` after their last update.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from service.documents.errors import DocumentError, JobQueueFullError
+from service.documents.formats.base import Extraction
+from service.documents.safety import Guard
+from service.documents.segments import SegmentTranslator
+from service.documents.settings import DocumentSettings
+
+logger = logging.getLogger(__name__)
+
+JobStatus = Literal["queued", "translating", "done", "error"]
+T = TypeVar("T")
+
+
+class JobRecord(BaseModel):
+    """Everything known about one job (no document text)."""
+
+    id: str
+    key: str
+    status: JobStatus = "queued"
+    filename: str
+    format: str
+    media_type: str
+    source: str | None
+    target: str
+    characters: int
+    segments_total: int
+    segments_done: int = 0
+    created_at: float
+    updated_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def seconds_remaining(self) -> float | None:
+        """Linear estimate from the progress so far; None before the first batch."""
+        if self.status == "done":
+            return 0.0
+        if self.status != "translating" or not self.segments_done or self.started_at is None:
+            return None
+        elapsed = self.updated_at - self.started_at
+        left = max(self.segments_total - self.segments_done, 0)
+        return round(elapsed / self.segments_done * left, 2)
+
+
+def new_job_id() -> str:
+    return secrets.token_hex(16)
+
+
+class JobStore(Protocol):
+    """Where job records and results live; implementations must be thread-safe."""
+
+    def save(self, record: JobRecord) -> None: ...
+    def get(self, job_id: str) -> JobRecord | None: ...
+    def put_result(self, job_id: str, data: bytes) -> None: ...
+    def get_result(self, job_id: str) -> bytes | None: ...
+    def delete(self, job_id: str) -> bool: ...
+    def close(self) -> None: ...
+
+
+class LocalJobStore:
+    """Jobs in this process's memory, expiring ``ttl_s`` after their last write."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._records: dict[str, tuple[float, JobRecord]] = {}
+        self._results: dict[str, tuple[float, bytes]] = {}
+
+    def _purge(self, now: float) -> None:
+        for table in (self._records, self._results):
+            for job_id in [k for k, (expires, _) in table.items() if expires <= now]:
+                del table[job_id]
+
+    def save(self, record: JobRecord) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._purge(now)
+            self._records[record.id] = (now + self.ttl_s, record.model_copy())
+
+    def get(self, job_id: str) -> JobRecord | None:
+        with self._lock:
+            self._purge(time.monotonic())
+            found = self._records.get(job_id)
+            return found[1].model_copy() if found else None
+
+    def put_result(self, job_id: str, data: bytes) -> None:
+        with self._lock:
+            self._results[job_id] = (time.monotonic() + self.ttl_s, data)
+
+    def get_result(self, job_id: str) -> bytes | None:
+        with self._lock:
+            self._purge(time.monotonic())
+            found = self._results.get(job_id)
+            return found[1] if found else None
+
+    def delete(self, job_id: str) -> bool:
+        with self._lock:
+            self._results.pop(job_id, None)
+            return self._records.pop(job_id, None) is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._results.clear()
+
+
+class RedisJobStore:
+    """Jobs in Redis (``<prefix><id>`` JSON record, ``<prefix><id>:result`` bytes), with TTLs."""
+
+    def __init__(self, url: str, ttl_s: float, prefix: str = "mtdoc:") -> None:
+        import redis  # imported here: only replicas configured for Redis need the client
+
+        self.ttl_ms = max(int(ttl_s * 1000), 1)
+        self.prefix = prefix
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+    def _key(self, job_id: str, suffix: str = "") -> str:
+        return f"{self.prefix}{job_id}{suffix}"
+
+    def save(self, record: JobRecord) -> None:
+        self._redis.set(self._key(record.id), record.model_dump_json(), px=self.ttl_ms)
+
+    def get(self, job_id: str) -> JobRecord | None:
+        raw = self._redis.get(self._key(job_id))
+        return None if raw is None else JobRecord.model_validate_json(raw)
+
+    def put_result(self, job_id: str, data: bytes) -> None:
+        self._redis.set(self._key(job_id, ":result"), data, px=self.ttl_ms)
+
+    def get_result(self, job_id: str) -> bytes | None:
+        raw = self._redis.get(self._key(job_id, ":result"))
+        return raw if isinstance(raw, bytes) else None
+
+    def delete(self, job_id: str) -> bool:
+        removed = self._redis.delete(self._key(job_id), self._key(job_id, ":result"))
+        return bool(removed)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def make_store(settings: DocumentSettings) -> JobStore:
+    if settings.redis_url:
+        return RedisJobStore(settings.redis_url, settings.result_ttl_s, settings.redis_prefix)
+    return LocalJobStore(settings.result_ttl_s)
+
+
+class WorkerPool:
+    """A bounded pool: at most ``max_queued_jobs`` documents waiting or running per replica."""
+
+    def __init__(self, settings: DocumentSettings) -> None:
+        self._executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="mt-doc")
+        self._slots = threading.BoundedSemaphore(settings.max_queued_jobs)
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` in a worker; JobQueueFullError at once when every slot is taken."""
+        if not self._slots.acquire(blocking=False):
+            raise JobQueueFullError()
+
+        def run() -> T:
+            try:
+                return fn()
+            finally:
+                self._slots.release()
+
+        try:
+            return self._executor.submit(run)
+        except RuntimeError:
+            self._slots.release()
+            raise
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_job(
+    store: JobStore,
+    record: JobRecord,
+    extraction: Extraction,
+    translator: SegmentTranslator,
+    settings: DocumentSettings,
+) -> None:
+    """Translate one document, writing progress, then the result or a safe error, to the store."""
+    record = record.model_copy()  # the caller keeps its own snapshot
+    record.status = "translating"
+    record.started_at = record.updated_at = time.time()
+    store.save(record)
+
+    def progress(done: int, total: int) -> None:
+        record.segments_done, record.segments_total = done, total
+        record.updated_at = time.time()
+        store.save(record)
+
+    try:
+        data = extraction.translate(translator, Guard(settings), progress)
+    except DocumentError as exc:
+        record.status, record.error_code, record.error_message = "error", exc.code, exc.message
+    except Exception:
+        logger.exception("document job %s failed", record.id)
+        record.status, record.error_code = "error", "internal_error"
+        record.error_message = "The document could not be translated."
+    else:
+        store.put_result(record.id, data)
+        record.status = "done"
+        record.segments_done = record.segments_total
+    record.finished_at = record.updated_at = time.time()
+    store.save(record)

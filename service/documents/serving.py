@@ -1,0 +1,150 @@
+"""Document translation logic behind the routes (no FastAPI here).
+
+Parsing and translating always run in the bounded worker pool, never on the event loop. Small
+documents (up to ``direct_max_characters`` of text) are translated while the client waits; larger
+ones become jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from service.documents.errors import (
+    DocumentTooLargeError,
+    InvalidDocumentRequestError,
+    JobFailedError,
+    JobNotFoundError,
+    JobNotReadyError,
+)
+from service.documents.formats import DocumentFormat, Extraction, detect
+from service.documents.jobs import JobRecord, JobStore, WorkerPool, make_store, new_job_id, run_job
+from service.documents.safety import Guard
+from service.documents.segments import SegmentTranslator
+from service.documents.settings import DocumentSettings
+
+#: Gives the translator of one direction (source may be None: "detect"); raises the service's
+#: typed errors (e.g. an unsupported direction) so they reach the client before any work.
+TranslatorFactory = Callable[[str | None, str], SegmentTranslator]
+Mode = Literal["auto", "sync", "async"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DirectResult:
+    """A document translated while the client waited."""
+
+    data: bytes
+    filename: str
+    media_type: str
+    characters: int
+
+
+class DocumentService:
+    """Submit, poll, fetch and delete document translations."""
+
+    def __init__(
+        self,
+        settings: DocumentSettings,
+        translator_factory: TranslatorFactory,
+        store: JobStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.translator_factory = translator_factory
+        self.store = store if store is not None else make_store(settings)
+        self.pool = WorkerPool(settings)
+
+    async def _in_pool(self, fn: Callable[[], T]) -> T:
+        return await asyncio.wrap_future(self.pool.submit(fn))
+
+    async def submit(
+        self,
+        data: bytes,
+        filename: str,
+        source: str | None,
+        target: str,
+        mode: Mode = "auto",
+    ) -> DirectResult | JobRecord:
+        """Translate now (small documents, or ``sync``) or start a job (large, or ``async``)."""
+        if len(data) > self.settings.max_upload_bytes:
+            raise DocumentTooLargeError()
+        if not data:
+            raise InvalidDocumentRequestError("The uploaded file is empty.")
+        if not target:
+            raise InvalidDocumentRequestError("A target language is required.")
+        translator = self.translator_factory(source, target)
+        guard = Guard(self.settings)
+
+        def prepare() -> tuple[DocumentFormat, Extraction]:
+            fmt = detect(data, filename)
+            return fmt, fmt.prepare(data, guard)
+
+        fmt, extraction = await self._in_pool(prepare)
+        direct = mode == "sync" or (
+            mode == "auto" and extraction.characters <= self.settings.direct_max_characters
+        )
+        if direct:
+            out = await self._in_pool(lambda: extraction.translate(translator, guard))
+            return DirectResult(out, filename, fmt.media_type, extraction.characters)
+        now = time.time()
+        record = JobRecord(
+            id=new_job_id(),
+            key=new_job_id(),
+            filename=filename,
+            format=fmt.name,
+            media_type=fmt.media_type,
+            source=source,
+            target=target,
+            characters=extraction.characters,
+            segments_total=extraction.segments,
+            created_at=now,
+            updated_at=now,
+        )
+        self.store.save(record)
+        try:
+            self.pool.submit(
+                lambda: run_job(self.store, record, extraction, translator, self.settings)
+            )
+        except Exception:
+            self.store.delete(record.id)
+            raise
+        return record
+
+    def status(self, job_id: str, key: str | None = None) -> JobRecord:
+        """The job's record; unknown, expired, deleted or wrong key all read as not found."""
+        record = self.store.get(job_id)
+        if record is None or (key is not None and not _same(key, record.key)):
+            raise JobNotFoundError()
+        stale = time.time() - record.updated_at > self.settings.stale_after_s
+        if record.status in ("queued", "translating") and stale:
+            record.status, record.error_code = "error", "worker_lost"
+            record.error_message = "The replica translating this document stopped."
+        return record
+
+    def result(self, job_id: str, key: str | None = None) -> tuple[bytes, JobRecord]:
+        record = self.status(job_id, key)
+        if record.status == "error":
+            raise JobFailedError(record.error_message)
+        if record.status != "done":
+            raise JobNotReadyError()
+        data = self.store.get_result(job_id)
+        if data is None:
+            raise JobNotFoundError()
+        return data, record
+
+    def delete(self, job_id: str, key: str | None = None) -> None:
+        self.status(job_id, key)
+        self.store.delete(job_id)
+
+    def close(self) -> None:
+        """Finish running jobs, then release the store (call from the app's lifespan)."""
+        self.pool.close()
+        self.store.close()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,48 @@
+"""Settings of document translation (env prefix ``MT_DOC_``), built once at the entry point."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DocumentSettings(BaseSettings):
+    """Limits, worker pool and job store of ``/v1/documents`` and ``/v2/document``."""
+
+    model_config = SettingsConfigDict(env_prefix="MT_DOC_", extra="ignore")
+
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="received bytes per upload"
+    )
+    max_characters: int = Field(
+        default=1_000_000, gt=0, description="extracted characters per document"
+    )
+    time_budget_s: float = Field(default=600.0, gt=0, description="wall time per document")
+    direct_max_characters: int = Field(
+        default=5_000,
+        ge=0,
+        description="documents up to this many characters are answered directly",
+    )
+    zip_max_entries: int = Field(default=5_000, gt=0)
+    zip_max_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    zip_max_ratio: float = Field(
+        default=200.0, gt=1, description="max uncompressed/compressed per entry"
+    )
+    xml_max_depth: int = Field(default=256, gt=0)
+    workers: int = Field(default=2, gt=0, description="threads translating documents")
+    max_queued_jobs: int = Field(
+        default=32, gt=0, description="jobs waiting or running, per replica"
+    )
+    batch_segments: int = Field(default=32, gt=0, description="segments per translator call")
+    result_ttl_s: float = Field(
+        default=3600.0, gt=0, description="how long jobs and results are kept"
+    )
+    stale_after_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="a running job not updated for this long is reported failed",
+    )
+    redis_url: str | None = Field(
+        default=None, description="shared job store; local memory when unset"
+    )
+    redis_prefix: str = "mtdoc:"

@@ -1,0 +1,289 @@
+"""Micro-batching: sentences of concurrent requests are merged into shared CTranslate2 calls.
+
+One worker thread per model takes queued jobs (one job = one request's sentences), fills a
+batch up to a token budget and calls the translator. While it translates, new requests queue
+up and form the next batch, so a busy service batches on its own.
+
+When the queue runs dry before the budget is full, the worker may wait (at most
+`max_wait_s`) for as many requests as were in the system last time: the jobs of the last
+batch plus those that queued while it ran. Without that wait, concurrent clients fall into two
+cohorts that alternate (one translated while the other is on its way back), halving every
+batch; with it, the cohorts merge. A lone client at idle never waits (its target is itself).
+
+- The queue is bounded: `submit` raises `QueueFullError` at once instead of waiting.
+- A job whose awaiting task was cancelled (its client went away) is skipped before its
+  sentences are translated.
+- After every batch, and before its requests are answered, listeners receive a `BatchRecord`
+  (its items with token counts and the process CPU time around the CTranslate2 call) so costs
+  can be attributed per request.
+- With `batching=False` every job is translated on its own, in one call (the baseline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.engine.translator import TranslatedSentence
+from service.errors import NotReadyError, QueueFullError
+
+logger = logging.getLogger(__name__)
+
+TranslateFn = Callable[[list[list[str]]], list[TranslatedSentence]]
+
+
+class Job:
+    """One request's tokenized sentences and the future its handler awaits."""
+
+    __slots__ = ("cancelled", "context", "future", "inputs", "loop", "remaining", "results")
+
+    def __init__(
+        self,
+        inputs: list[list[str]],
+        loop: asyncio.AbstractEventLoop,
+        context: Any = None,
+    ) -> None:
+        self.inputs = inputs
+        self.loop = loop
+        self.context = context
+        self.future: asyncio.Future[list[TranslatedSentence]] = loop.create_future()
+        self.results: list[TranslatedSentence | None] = [None] * len(inputs)
+        self.remaining = len(inputs)
+        self.cancelled = False
+
+    def input_tokens(self) -> int:
+        return sum(len(tokens) for tokens in self.inputs)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    job: Job
+    index: int
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """What one CTranslate2 call did: for metrics and per-request cost attribution."""
+
+    model: str
+    items: list[BatchItem]
+    cpu_seconds: float
+    wall_seconds: float
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(item.input_tokens for item in self.items)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(item.output_tokens for item in self.items)
+
+
+BatchListener = Callable[[BatchRecord], None]
+
+_STOP = object()
+
+
+class Dispatcher:
+    """Bounded queue + one worker thread calling a blocking translate function."""
+
+    def __init__(
+        self,
+        name: str,
+        translate: TranslateFn,
+        *,
+        batching: bool = True,
+        max_tokens: int = 2048,
+        max_wait_s: float = 0.005,
+        queue_size: int = 256,
+        retry_after_seconds: int = 1,
+        listeners: Sequence[BatchListener] = (),
+    ) -> None:
+        self.name = name
+        self.batching = batching
+        self.max_tokens = max_tokens
+        self.max_wait_s = max_wait_s
+        self.retry_after_seconds = retry_after_seconds
+        self.listeners = list(listeners)
+        self._translate = translate
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._thread: threading.Thread | None = None
+        self._accepting = False
+        self._stop_seen = False
+        self._expected_jobs = 0  # see the module docstring
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting for the worker (not counting the batch being translated)."""
+        return self._queue.qsize()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._accepting = True
+        self._thread = threading.Thread(
+            target=self._run, name=f"dispatcher-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new work, translate what is queued, then end the worker thread."""
+        self._accepting = False
+        if self._thread is None:
+            return
+        self._queue.put(_STOP, timeout=timeout)
+        self._thread.join(timeout)
+        self._thread = None
+
+    async def submit(
+        self, inputs: list[list[str]], context: Any = None
+    ) -> list[TranslatedSentence]:
+        """Translate tokenized sentences; raises `QueueFullError` at once when the queue is full."""
+        if not inputs:
+            return []
+        if not self._accepting:
+            raise NotReadyError(f"model {self.name} is not accepting work")
+        job = Job(inputs, asyncio.get_running_loop(), context)
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            raise QueueFullError(
+                f"model {self.name} has {self._queue.maxsize} requests waiting; retry later",
+                self.retry_after_seconds,
+            ) from None
+        try:
+            return await job.future
+        except asyncio.CancelledError:
+            job.cancelled = True
+            raise
+
+    # -- worker thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        pending: deque[tuple[Job, int]] = deque()
+        while True:
+            if not pending:
+                if self._stop_seen:
+                    return
+                item = self._queue.get()
+                if item is _STOP:
+                    self._stop_seen = True
+                    continue
+                if not self.batching:
+                    self._translate_jobs([(item, i) for i in range(len(item.inputs))], item)
+                    continue
+                self._admit(item, pending)
+            batch = self._collect(pending)
+            if batch:
+                self._translate_jobs(batch, None)
+
+    def _admit(self, job: Job, pending: deque[tuple[Job, int]]) -> None:
+        if not job.cancelled:
+            pending.extend((job, index) for index in range(len(job.inputs)))
+
+    def _collect(self, pending: deque[tuple[Job, int]]) -> list[tuple[Job, int]]:
+        """Fill one batch from pending sentences and the queue, within the token budget."""
+        batch: list[tuple[Job, int]] = []
+        tokens = 0
+        deadline: float | None = None
+        while True:
+            while pending:
+                job, index = pending[0]
+                if job.cancelled:
+                    pending.popleft()
+                    continue
+                size = len(job.inputs[index])
+                if batch and tokens + size > self.max_tokens:
+                    return batch
+                pending.popleft()
+                batch.append((job, index))
+                tokens += size
+            if self._stop_seen:
+                return batch
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                if not batch or self.max_wait_s <= 0:
+                    return batch
+                if len({id(job) for job, _ in batch}) >= self._expected_jobs:
+                    return batch
+                now = time.monotonic()
+                deadline = deadline if deadline is not None else now + self.max_wait_s
+                if now >= deadline:
+                    return batch
+                try:
+                    item = self._queue.get(timeout=deadline - now)
+                except queue.Empty:
+                    return batch
+            if item is _STOP:
+                self._stop_seen = True
+                return batch
+            self._admit(item, pending)
+
+    def _translate_jobs(self, batch: list[tuple[Job, int]], single: Job | None) -> None:
+        if single is not None and single.cancelled:
+            return
+        inputs = [job.inputs[index] for job, index in batch]
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        try:
+            outputs = self._translate(inputs)
+        except Exception as exc:
+            logger.exception("translation batch of %d sentences failed", len(inputs))
+            for job in {id(job): job for job, _ in batch}.values():
+                job.cancelled = True
+                _settle(job, exc)
+            return
+        record = BatchRecord(
+            model=self.name,
+            items=[
+                BatchItem(job, index, len(tokens), out.output_tokens)
+                for (job, index), tokens, out in zip(batch, inputs, outputs, strict=True)
+            ],
+            cpu_seconds=time.process_time() - cpu_start,
+            wall_seconds=time.perf_counter() - wall_start,
+        )
+        self._expected_jobs = len({id(job) for job, _ in batch}) + self._queue.qsize()
+        for (job, index), out in zip(batch, outputs, strict=True):
+            job.results[index] = out
+            job.remaining -= 1
+        # Listeners run before any job is handed back, so what they attribute to a request
+        # (e.g. its share of CPU time) is there when the request builds its answer.
+        for listener in self.listeners:
+            try:
+                listener(record)
+            except Exception:
+                logger.exception("batch listener %r failed", listener)
+        for job in {id(job): job for job, _ in batch}.values():
+            if job.remaining == 0:
+                _settle(job, None)
+
+
+def _settle(job: Job, error: BaseException | None) -> None:
+    """Hand a finished job back to its event loop (called on the worker thread)."""
+
+    def resolve() -> None:
+        if job.future.done():
+            return
+        if error is not None:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result([result for result in job.results if result is not None])
+
+    with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+        job.loop.call_soon_threadsafe(resolve)

@@ -1,0 +1,108 @@
+"""One bundle's CTranslate2 translator and SentencePiece processors.
+
+`BundleTranslator.translate_tokens` is blocking and CPU-bound: only the dispatcher's worker
+thread calls it, never the event loop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import ctranslate2
+import sentencepiece as spm
+
+from bundle import Manifest
+from service.settings import ServiceSettings
+
+END_OF_SENTENCE = "</s>"
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How CTranslate2 decodes: the bundle's choices, optionally overridden by settings."""
+
+    beam_size: int
+    max_length_ratio: float
+    max_decoding_length: int
+    repetition_penalty: float
+    no_repeat_ngram_size: int
+
+    @classmethod
+    def from_bundle(cls, manifest: Manifest, settings: ServiceSettings) -> DecodeOptions:
+        return cls(
+            beam_size=settings.beam_size or manifest.model.beam_size,
+            max_length_ratio=manifest.model.max_length_ratio,
+            max_decoding_length=settings.max_decoding_length,
+            repetition_penalty=settings.repetition_penalty,
+            no_repeat_ngram_size=settings.no_repeat_ngram_size,
+        )
+
+    def decoding_length(self, longest_input: int) -> int:
+        """Target-token bound for a batch: a runaway loop stops near the input's length."""
+        bound = math.ceil(self.max_length_ratio * longest_input) + 4
+        return max(8, min(bound, self.max_decoding_length))
+
+
+@dataclass(frozen=True)
+class TranslatedSentence:
+    text: str
+    output_tokens: int
+
+
+class BundleTranslator:
+    """Tokenize, translate and detokenize sentences with one bundle."""
+
+    def __init__(self, folder: Path, manifest: Manifest, settings: ServiceSettings) -> None:
+        self.manifest = manifest
+        self.options = DecodeOptions.from_bundle(manifest, settings)
+        self.max_input_tokens = manifest.model.max_input_tokens
+        self._source_prefix = list(manifest.tokenizer.source_prefix)
+        self._target_prefix = list(manifest.tokenizer.target_prefix)
+        self._source = spm.SentencePieceProcessor(
+            model_file=str(folder / manifest.tokenizer.source_spm)
+        )
+        self._target = spm.SentencePieceProcessor(
+            model_file=str(folder / manifest.tokenizer.target_spm)
+        )
+        self._model = ctranslate2.Translator(
+            str(folder / manifest.model.path),
+            device="cpu",
+            compute_type=settings.compute_type,
+            inter_threads=settings.inter_threads,
+            intra_threads=settings.resolved_intra_threads(),
+        )
+
+    def tokenize(self, sentence: str) -> list[str]:
+        """Source tokens exactly as the student was trained on: prefix, pieces, end marker."""
+        pieces: list[str] = self._source.encode(sentence, out_type=str)
+        return [*self._source_prefix, *pieces, END_OF_SENTENCE]
+
+    def count_tokens(self, sentence: str) -> int:
+        return len(self.tokenize(sentence))
+
+    def translate_tokens(self, batch: list[list[str]]) -> list[TranslatedSentence]:
+        """Translate tokenized sentences in one CTranslate2 call (blocking)."""
+        if not batch:
+            return []
+        options = self.options
+        results = self._model.translate_batch(
+            batch,
+            target_prefix=[self._target_prefix] * len(batch) if self._target_prefix else None,
+            beam_size=options.beam_size,
+            max_decoding_length=options.decoding_length(max(len(tokens) for tokens in batch)),
+            repetition_penalty=options.repetition_penalty,
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+            max_input_length=0,
+        )
+        skip = len(self._target_prefix)
+        out: list[TranslatedSentence] = []
+        for result in results:
+            tokens = result.hypotheses[0][skip:]
+            out.append(TranslatedSentence(self._target.decode(tokens), len(tokens)))
+        return out
+
+    def translate(self, sentences: list[str]) -> list[TranslatedSentence]:
+        """Convenience for warm-up and benchmarks: plain sentences in, one blocking call."""
+        return self.translate_tokens([self.tokenize(sentence) for sentence in sentences])

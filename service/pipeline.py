@@ -1,0 +1,181 @@
+"""From request texts to translated texts: limits, text handling, cache, dispatcher.
+
+Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per request::
+
+    check limits -> prepare_text per text (sentences, placeholders masked)
+    -> cache lookup -> dispatcher (batched with other requests) -> cache insert
+    -> fallbacks for sentences whose placeholders came back damaged (second round)
+    -> restore per text (original whitespace and placeholders)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from service.engine.registry import CachedTranslation, LoadedModel, ModelRegistry
+from service.errors import (
+    EmptyTextError,
+    InvalidTextError,
+    TooManyCharactersError,
+    TooManyTextsError,
+)
+from service.settings import ServiceSettings
+from service.text import PreparedText, prepare_text
+
+# Texts longer than this (all together) are prepared off the event loop.
+_INLINE_PREPARE_CHARS = 2_000
+
+
+def normalize_language(code: str) -> str:
+    """``EN``, ``en-GB``, ``en_US`` -> ``en``: bundles are per language, not per region."""
+    return code.strip().replace("_", "-").split("-", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class Usage:
+    characters: int
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class TranslationOutcome:
+    translations: list[str]
+    model: LoadedModel
+    usage: Usage
+
+
+UsageListener = Callable[[LoadedModel, Usage], None]
+
+
+class TranslationPipeline:
+    """Translate whole texts with the registry's models, within the configured limits."""
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        settings: ServiceSettings,
+        usage_listeners: list[UsageListener] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.usage_listeners = usage_listeners or []
+
+    def check_texts(self, texts: list[str]) -> None:
+        """Raise the 4xx error a request's texts deserve, before any work is done."""
+        if not texts:
+            raise EmptyTextError("no text to translate")
+        if len(texts) > self.settings.max_texts_per_request:
+            raise TooManyTextsError(
+                f"{len(texts)} texts in one request; the limit is "
+                f"{self.settings.max_texts_per_request}"
+            )
+        characters = sum(len(text) for text in texts)
+        if characters > self.settings.max_chars_per_request:
+            raise TooManyCharactersError(
+                f"{characters} characters in one request; the limit is "
+                f"{self.settings.max_chars_per_request}"
+            )
+        for number, text in enumerate(texts):
+            if not text.strip():
+                raise EmptyTextError(f"text {number} is empty")
+            if "\x00" in text:
+                raise InvalidTextError(f"text {number} contains a NUL character")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidTextError(f"text {number} is not valid Unicode") from None
+
+    async def translate(
+        self, texts: list[str], source: str, target: str, context: Any = None
+    ) -> TranslationOutcome:
+        model = self.registry.get(normalize_language(source), normalize_language(target))
+        self.check_texts(texts)
+        tokens_of = _TokenMemo(model)
+        max_tokens = model.translator.max_input_tokens
+        source_lang = model.manifest.source_lang
+
+        def prepare_all() -> list[PreparedText]:
+            return [prepare_text(text, source_lang, tokens_of.count, max_tokens) for text in texts]
+
+        if sum(len(text) for text in texts) > _INLINE_PREPARE_CHARS:
+            prepared = await asyncio.to_thread(prepare_all)
+        else:
+            prepared = prepare_all()
+
+        sentences = [sentence for text in prepared for sentence in text.sentences]
+        entries = await self._translate_sentences(model, sentences, tokens_of, context)
+        translations = [entry.translation.text for entry in entries]
+
+        per_text: list[list[str]] = []
+        start = 0
+        for text in prepared:
+            per_text.append(translations[start : start + len(text.sentences)])
+            start += len(text.sentences)
+
+        fallbacks = [text.fallbacks(done) for text, done in zip(prepared, per_text, strict=True)]
+        pieces = [p for fb in fallbacks for index in sorted(fb) for p in fb[index]]
+        if pieces:
+            piece_entries = await self._translate_sentences(model, pieces, tokens_of, context)
+            entries += piece_entries
+            flat = iter(entry.translation.text for entry in piece_entries)
+            answers = [{i: [next(flat) for _ in fb[i]] for i in sorted(fb)} for fb in fallbacks]
+        else:
+            answers = [{} for _ in fallbacks]
+
+        results = [
+            text.restore(done, answer)
+            for text, done, answer in zip(prepared, per_text, answers, strict=True)
+        ]
+        usage = Usage(
+            characters=sum(len(text) for text in texts),
+            input_tokens=sum(entry.input_tokens for entry in entries),
+            output_tokens=sum(entry.translation.output_tokens for entry in entries),
+        )
+        for listener in self.usage_listeners:
+            listener(model, usage)
+        return TranslationOutcome(results, model, usage)
+
+    async def _translate_sentences(
+        self,
+        model: LoadedModel,
+        sentences: list[str],
+        tokens_of: _TokenMemo,
+        context: Any,
+    ) -> list[CachedTranslation]:
+        found: dict[str, CachedTranslation] = {}
+        misses: list[str] = []
+        for sentence in dict.fromkeys(sentences):
+            hit = model.cache.get(sentence)
+            if hit is None:
+                misses.append(sentence)
+            else:
+                found[sentence] = hit
+        if misses:
+            inputs = [tokens_of.tokens(sentence) for sentence in misses]
+            outputs = await model.dispatcher.submit(inputs, context)
+            for sentence, tokens, output in zip(misses, inputs, outputs, strict=True):
+                entry = CachedTranslation(output, len(tokens))
+                found[sentence] = entry
+                model.cache.put(sentence, entry)
+        return [found[sentence] for sentence in sentences]
+
+
+class _TokenMemo:
+    """Tokenize each sentence once per request (text handling counts, the dispatcher needs)."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self._tokenize = model.translator.tokenize
+        self._memo: dict[str, list[str]] = {}
+
+    def tokens(self, sentence: str) -> list[str]:
+        tokens = self._memo.get(sentence)
+        if tokens is None:
+            tokens = self._memo[sentence] = self._tokenize(sentence)
+        return tokens
+
+    def count(self, sentence: str) -> int:
+        return len(self.tokens(sentence))

@@ -1,0 +1,101 @@
+"""Configuration of the service: one pydantic-settings class, environment prefix ``MT_``.
+
+Built once at the entry point (`service.__main__`) or by a test, then passed down; nothing
+reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_BUNDLES = Path(__file__).resolve().parent / "bundles"
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (cgroup/affinity aware where the OS tells us)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class ServiceSettings(BaseSettings):
+    """Every knob of the service; each field is read from ``MT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MT_", extra="ignore", frozen=True)
+
+    # Network and process
+    host: str = Field(default="127.0.0.1", description="Interface uvicorn binds to.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port (0: any free port).")
+    log_level: str = Field(default="info", description="Python logging level name.")
+    access_log: bool = Field(default=True, description="Log one line per HTTP request.")
+    drain_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="After SIGTERM, keep serving this long with /readyz at 503 before stopping.",
+    )
+
+    # Models
+    models_dir: Path = Field(
+        default=EMBEDDED_BUNDLES, description="Folder whose subfolders are bundles to serve."
+    )
+    compute_type: str = Field(
+        default="default", description="CTranslate2 compute type; 'default' keeps the bundle's."
+    )
+    inter_threads: PositiveInt = Field(
+        default=1, description="CTranslate2 replicas per model (parallel batches)."
+    )
+    intra_threads: int = Field(
+        default=0, ge=0, description="Threads per CTranslate2 batch; 0: all available CPUs."
+    )
+    beam_size: PositiveInt | None = Field(
+        default=None, description="Override the bundle's beam size (1: greedy, fastest)."
+    )
+    repetition_penalty: float = Field(
+        default=1.0, ge=1.0, description="CTranslate2 repetition penalty (1.0: off)."
+    )
+    no_repeat_ngram_size: int = Field(
+        default=0, ge=0, description="Forbid repeating n-grams of this size (0: off)."
+    )
+    max_decoding_length: PositiveInt = Field(
+        default=512, description="Hard cap on target tokens per sentence."
+    )
+
+    # Dispatcher
+    batching: bool = Field(
+        default=True, description="Merge sentences of concurrent requests into shared batches."
+    )
+    batch_max_tokens: PositiveInt = Field(
+        default=2048, description="Token budget (source tokens) of one CTranslate2 batch."
+    )
+    max_batch_wait_ms: float = Field(
+        default=5.0,
+        ge=0,
+        description="Longest wait for the requests expected from the last round once the "
+        "queue runs dry (0: never wait).",
+    )
+    queue_size: PositiveInt = Field(
+        default=256, description="Requests that may wait per model; more get 429."
+    )
+    retry_after_seconds: PositiveInt = Field(
+        default=1, description="Retry-After sent with 429 when the queue is full."
+    )
+    cache_size: int = Field(
+        default=10_000, ge=0, description="Sentences kept in the LRU cache per model (0: off)."
+    )
+
+    # Limits
+    max_body_bytes: PositiveInt = Field(
+        default=1_048_576, description="Largest request body accepted, counted as received."
+    )
+    max_chars_per_request: PositiveInt = Field(
+        default=50_000, description="Characters of text, all texts together, per request."
+    )
+    max_texts_per_request: PositiveInt = Field(default=50, description="Texts per request.")
+
+    def resolved_intra_threads(self) -> int:
+        return self.intra_threads or available_cpus()

@@ -1,0 +1,23 @@
+"""Shared helpers: a deterministic translator that makes 'every segment translated' checkable."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.documents.safety import Guard
+from service.documents.settings import DocumentSettings
+
+
+def wrap(batch: list[str]) -> list[str]:
+    """Marks each segment «…»; keeps inline tags, so whole-sentence restoring is exercised."""
+    return [f"«{s}»" for s in batch]
+
+
+def shout(batch: list[str]) -> list[str]:
+    """Upper-cases everything, tags included: every tagged unit must fall back to its pieces."""
+    return [s.upper() for s in batch]
+
+
+@pytest.fixture
+def guard() -> Guard:
+    return Guard(DocumentSettings(_env_file=None))  # type: ignore[call-arg]

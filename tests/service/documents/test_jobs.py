@@ -1,0 +1,180 @@
+"""Job lifecycle (submit, poll, result, expiry, delete) on one instance and on two sharing Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from service.documents.errors import JobNotFoundError, JobNotReadyError, JobQueueFullError
+from service.documents.jobs import JobRecord, LocalJobStore, RedisJobStore
+from service.documents.serving import DocumentService
+from service.documents.settings import DocumentSettings
+from tests.service.documents.conftest import wrap
+
+DOCUMENT = b"\n\n".join(b"Paragraph number %d is here." % i for i in range(12))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on loopback; CI installs it (Debian package ``redis-server``)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: apt-get install redis-server")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield url
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _settings(**overrides: object) -> DocumentSettings:
+    values: dict[str, object] = {"direct_max_characters": 0, "batch_segments": 3} | overrides
+    return DocumentSettings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def slow_wrap(batch: list[str]) -> list[str]:
+    time.sleep(0.05)
+    return wrap(batch)
+
+
+def _wait_done(service: DocumentService, job_id: str) -> JobRecord:
+    for _ in range(200):
+        record = service.status(job_id)
+        if record.status in ("done", "error"):
+            return record
+        time.sleep(0.02)
+    raise AssertionError("job did not finish")
+
+
+def _lifecycle(submitter: DocumentService, reader: DocumentService) -> None:
+    record = asyncio.run(submitter.submit(DOCUMENT, "notes.txt", "en", "de"))
+    assert isinstance(record, JobRecord) and record.status == "queued"
+    seen = reader.status(record.id)
+    assert seen.characters == record.characters > 0 and seen.segments_total == 12
+    with pytest.raises(JobNotReadyError):
+        reader.result(record.id)
+    done = _wait_done(reader, record.id)
+    assert done.status == "done" and done.segments_done == 12 and done.seconds_remaining == 0
+    data, _ = reader.result(record.id)
+    assert data.decode().count("«") == 12
+    reader.delete(record.id)
+    with pytest.raises(JobNotFoundError):
+        submitter.status(record.id)
+
+
+def test_local_job_lifecycle_submit_poll_result_delete() -> None:
+    service = DocumentService(_settings(), lambda s, t: slow_wrap)
+    try:
+        _lifecycle(service, service)
+    finally:
+        service.close()
+
+
+def test_progress_reports_segments_and_time_left_while_translating() -> None:
+    service = DocumentService(_settings(), lambda s, t: slow_wrap)
+    try:
+        record = asyncio.run(service.submit(DOCUMENT, "notes.txt", "en", "de"))
+        for _ in range(200):
+            seen = service.status(record.id)
+            if seen.status == "translating" and seen.segments_done:
+                break
+            time.sleep(0.01)
+        assert 0 < seen.segments_done < seen.segments_total
+        assert seen.seconds_remaining is not None and seen.seconds_remaining > 0
+        _wait_done(service, record.id)
+    finally:
+        service.close()
+
+
+def test_local_results_expire() -> None:
+    service = DocumentService(_settings(result_ttl_s=0.3), lambda s, t: wrap)
+    try:
+        record = asyncio.run(service.submit(DOCUMENT, "notes.txt", "en", "de"))
+        _wait_done(service, record.id)
+        time.sleep(0.4)
+        with pytest.raises(JobNotFoundError):
+            service.result(record.id)
+    finally:
+        service.close()
+
+
+def test_full_queue_is_refused_with_429() -> None:
+    service = DocumentService(_settings(workers=1, max_queued_jobs=1), lambda s, t: slow_wrap)
+    try:
+        asyncio.run(service.submit(DOCUMENT, "a.txt", "en", "de"))
+        with pytest.raises(JobQueueFullError) as caught:
+            asyncio.run(service.submit(DOCUMENT, "b.txt", "en", "de"))
+        assert caught.value.status_code == 429 and "Retry-After" in caught.value.headers
+    finally:
+        service.close()
+
+
+def test_two_instances_share_jobs_through_redis(redis_url: str) -> None:
+    settings = _settings(redis_url=redis_url)
+    a = DocumentService(settings, lambda s, t: slow_wrap)
+    b = DocumentService(settings, lambda s, t: slow_wrap)
+    try:
+        _lifecycle(a, b)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_redis_results_expire(redis_url: str) -> None:
+    settings = _settings(redis_url=redis_url, result_ttl_s=0.3)
+    a = DocumentService(settings, lambda s, t: wrap)
+    b = DocumentService(settings, lambda s, t: wrap)
+    try:
+        record = asyncio.run(a.submit(DOCUMENT, "notes.txt", "en", "de"))
+        _wait_done(b, record.id)
+        time.sleep(0.5)
+        with pytest.raises(JobNotFoundError):
+            b.result(record.id)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_stores_agree_on_the_record_round_trip(redis_url: str, tmp_path: Path) -> None:
+    record = JobRecord(
+        id="x1", key="k", filename="f.txt", format="txt", media_type="text/plain", source=None,
+        target="de", characters=3, segments_total=1, created_at=1.0, updated_at=1.0,
+    )  # fmt: skip
+    for store in (LocalJobStore(60), RedisJobStore(redis_url, 60, prefix="t:")):
+        store.save(record)
+        store.put_result("x1", b"\x00bytes")
+        assert store.get("x1") == record and store.get_result("x1") == b"\x00bytes"
+        assert store.delete("x1") and store.get("x1") is None
+        store.close()

@@ -1,0 +1,37 @@
+"""Settings come from MT_ variables when built, and the command line overrides host and port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.__main__ import parse_args
+from service.settings import EMBEDDED_BUNDLES, ServiceSettings
+
+
+def test_defaults_serve_the_embedded_bundles_on_loopback() -> None:
+    settings = ServiceSettings()
+    assert settings.models_dir == EMBEDDED_BUNDLES
+    assert settings.host == "127.0.0.1"
+    assert settings.batching is True
+
+
+def test_variables_with_the_mt_prefix_are_read_when_settings_are_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MT_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("MT_BATCHING", "false")
+    monkeypatch.setenv("MT_QUEUE_SIZE", "7")
+    settings = ServiceSettings()
+    assert (settings.models_dir, settings.batching, settings.queue_size) == (tmp_path, False, 7)
+
+
+def test_command_line_host_and_port_are_parsed() -> None:
+    args = parse_args(["--host", "0.0.0.0", "--port", "9000"])
+    assert (args.host, args.port) == ("0.0.0.0", 9000)
+
+
+def test_automatic_intra_threads_use_the_available_cpus() -> None:
+    assert ServiceSettings(intra_threads=0).resolved_intra_threads() >= 1
+    assert ServiceSettings(intra_threads=3).resolved_intra_threads() == 3
