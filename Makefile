@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; override on machines with a GPU, e.g. TORCH_SPEC="torch".
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup setup-serve serve test lint
+.PHONY: setup setup-serve serve test lint system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,16 @@ setup: $(BIN)/python
 serve: setup-serve
 	$(BIN)/python -m service
 
+# Servers the integration tests start on loopback (Debian/Ubuntu, as root): Redis, Prometheus.
+system-deps:
+	@command -v redis-server >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server prometheus)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	PATH=$(BIN):$$PATH scripts/validate-deploy
 
 test: lint
 	$(BIN)/pytest
