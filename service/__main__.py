@@ -68,9 +68,15 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     from service.app import build_app
+    from service.cost import PriceConfigError, load_cost_settings
     from service.engine.registry import find_bundles
     from service.errors import ModelsUnavailableError
 
+    try:
+        cost_settings = load_cost_settings()
+    except PriceConfigError as error:
+        logger.error("invalid MT_COST_ settings: %s", error)
+        sys.exit(2)
     try:
         bundles = find_bundles(settings.models_dir)
     except ModelsUnavailableError as error:
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     logger.info("verified %d bundle(s) in %s", len(bundles), settings.models_dir)
 
     config = uvicorn.Config(
-        build_app(settings),
+        build_app(settings, cost_settings),
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -21,6 +21,7 @@ from service.api.deepl.api_router import router as deepl_router
 from service.api.health import router as health_router
 from service.api.metrics import router as metrics_router
 from service.api.v1.api_router import router as v1_router
+from service.cost import CostAccounting, CostSettings, load_cost_settings
 from service.documents import DocumentSettings, include_documents
 from service.engine.registry import ModelRegistry
 from service.errors import ServiceError
@@ -91,18 +92,28 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def build_app(settings: ServiceSettings) -> FastAPI:
+def build_app(settings: ServiceSettings, cost_settings: CostSettings | None = None) -> FastAPI:
+    """Raises `service.cost.PriceConfigError` (naming the variable) on a bad MT_COST_ value."""
     metrics = ServiceMetrics()
     lifecycle = Lifecycle()
+    cost = CostAccounting(cost_settings or load_cost_settings(), metrics.registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage = UsageTotals()
-        registry = await asyncio.to_thread(ModelRegistry.load, settings, [metrics.observe_batch])
-        metrics.watch_models(registry)
-        pipeline = TranslationPipeline(
-            registry, settings, usage_listeners=[metrics.observe_usage, usage.add]
+        registry = await asyncio.to_thread(
+            ModelRegistry.load, settings, [cost.on_batch, metrics.observe_batch]
         )
+        metrics.watch_models(registry)
+        cost.watch(registry)
+        pipeline = TranslationPipeline(
+            registry,
+            settings,
+            usage_listeners=[metrics.observe_usage, usage.add, cost.observe_usage],
+            pricer=cost.price,
+            outcome_listeners=[cost.after_translation],
+        )
+        cost.shadow.start()
         app.state.runtime = Runtime(settings, metrics, lifecycle, registry, pipeline, usage)
         registry.start()
         try:
@@ -116,6 +127,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             logger.info("draining: finishing queued work")
             await asyncio.to_thread(documents.close)
             await asyncio.to_thread(registry.stop)
+            await cost.shadow.close()
             logger.info("stopped")
 
     app = FastAPI(

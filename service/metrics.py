@@ -78,6 +78,12 @@ class ServiceMetrics:
             ["direction"],
             registry=self.registry,
         )
+        self.translations = Counter(
+            "mt_translation_requests",
+            "Translation requests served (every API surface and document batches).",
+            ["direction"],
+            registry=self.registry,
+        )
 
     def observe_batch(self, record: BatchRecord) -> None:
         """Dispatcher listener (worker thread; prometheus_client is thread-safe)."""
@@ -87,12 +93,26 @@ class ServiceMetrics:
 
     def observe_usage(self, model: LoadedModel, usage: Usage) -> None:
         direction = model.direction
+        self.translations.labels(direction).inc()
         self.characters.labels(direction).inc(usage.characters)
         self.input_tokens.labels(direction).inc(usage.input_tokens)
         self.output_tokens.labels(direction).inc(usage.output_tokens)
 
     def watch_models(self, models: ModelRegistry) -> None:
-        """Queue depth, cache counts and bundle info, read from the models at scrape time."""
+        """Queue depth, cache counts and bundle info, read from the models at scrape time;
+        the per-direction series start at 0."""
+        per_direction: tuple[Counter | Histogram, ...] = (
+            self.translations,
+            self.characters,
+            self.input_tokens,
+            self.output_tokens,
+            self.batch_size,
+            self.batch_duration,
+            self.batch_cpu,
+        )
+        for model in models.models:
+            for family in per_direction:
+                family.labels(model.direction)
         self.registry.register(_ModelsCollector(models))
 
 

@@ -11,9 +11,8 @@ Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per req
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from service.engine.registry import CachedTranslation, LoadedModel, ModelRegistry
 from service.errors import (
@@ -39,6 +38,17 @@ class Usage:
     characters: int
     input_tokens: int
     output_tokens: int
+    # Filled by cost accounting (service/cost): process CPU attributed to the request and prices.
+    cpu_seconds: float = 0.0
+    student_cost_usd: float = 0.0
+    teacher_cost_usd: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RequestContext:
+    """Per-request state that batch listeners write on the worker thread (before the answer)."""
+
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,9 @@ class TranslationOutcome:
 
 
 UsageListener = Callable[[LoadedModel, Usage], None]
+# (model, measured usage, texts, translations) -> the usage with its costs filled in
+Pricer = Callable[[LoadedModel, Usage, list[str], list[str]], Usage]
+OutcomeListener = Callable[[list[str], TranslationOutcome], None]
 
 
 class TranslationPipeline:
@@ -59,10 +72,14 @@ class TranslationPipeline:
         registry: ModelRegistry,
         settings: ServiceSettings,
         usage_listeners: list[UsageListener] | None = None,
+        pricer: Pricer | None = None,
+        outcome_listeners: list[OutcomeListener] | None = None,
     ) -> None:
         self.registry = registry
         self.settings = settings
         self.usage_listeners = usage_listeners or []
+        self.pricer = pricer
+        self.outcome_listeners = outcome_listeners or []
 
     def check_texts(self, texts: list[str]) -> None:
         """Raise the 4xx error a request's texts deserve, before any work is done."""
@@ -90,8 +107,9 @@ class TranslationPipeline:
                 raise InvalidTextError(f"text {number} is not valid Unicode") from None
 
     async def translate(
-        self, texts: list[str], source: str, target: str, context: Any = None
+        self, texts: list[str], source: str, target: str, context: RequestContext | None = None
     ) -> TranslationOutcome:
+        context = context if context is not None else RequestContext()
         model = self.registry.get(normalize_language(source), normalize_language(target))
         self.check_texts(texts)
         tokens_of = _TokenMemo(model)
@@ -134,17 +152,23 @@ class TranslationPipeline:
             characters=sum(len(text) for text in texts),
             input_tokens=sum(entry.input_tokens for entry in entries),
             output_tokens=sum(entry.translation.output_tokens for entry in entries),
+            cpu_seconds=context.cpu_seconds,
         )
+        if self.pricer is not None:
+            usage = self.pricer(model, usage, texts, results)
         for listener in self.usage_listeners:
             listener(model, usage)
-        return TranslationOutcome(results, model, usage)
+        outcome = TranslationOutcome(results, model, usage)
+        for outcome_listener in self.outcome_listeners:
+            outcome_listener(texts, outcome)
+        return outcome
 
     async def _translate_sentences(
         self,
         model: LoadedModel,
         sentences: list[str],
         tokens_of: _TokenMemo,
-        context: Any,
+        context: RequestContext,
     ) -> list[CachedTranslation]:
         found: dict[str, CachedTranslation] = {}
         misses: list[str] = []

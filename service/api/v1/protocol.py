@@ -27,6 +27,13 @@ class UsagePublic(BaseModel):
     characters: int = Field(description="Characters of source text.")
     input_tokens: int = Field(description="Source tokens, cache hits included.")
     output_tokens: int = Field(description="Target tokens, cache hits included.")
+    cpu_seconds: float = Field(
+        description="Process CPU time attributed to this request (cache hits: none)."
+    )
+    student_cost_usd: float = Field(description="cpu_seconds at the vCPU price, in USD.")
+    teacher_equivalent_cost_usd: dict[str, float] = Field(
+        description="What the request would have cost on each configured teacher, in USD."
+    )
 
 
 class TranslateResponse(BaseModel):

@@ -22,6 +22,9 @@ async def translate(pipeline: TranslationPipeline, request: TranslateRequest) ->
             characters=outcome.usage.characters,
             input_tokens=outcome.usage.input_tokens,
             output_tokens=outcome.usage.output_tokens,
+            cpu_seconds=outcome.usage.cpu_seconds,
+            student_cost_usd=outcome.usage.student_cost_usd,
+            teacher_equivalent_cost_usd=dict(outcome.usage.teacher_cost_usd),
         ),
     )
 

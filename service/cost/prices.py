@@ -1,0 +1,230 @@
+"""Price lists and the teacher-equivalent cost of one request, per teacher.
+
+Three kinds of teacher, each one value of the metrics label ``teacher``::
+
+    local        output_tokens x teacher_seconds_per_1k_tokens / 1000
+                 x hardware_usd_per_hour / 3600          (the bundle's CostBaseline)
+    deepl/google characters x usd_per_million_characters / 1e6
+    chat models  per text, one chat call: input tokens (system prompt + text + 9 tokens of chat
+                 framing) x input price + output tokens (the translation) x output price
+
+Built-in prices carry their source and the date they were read (`BUILT_IN`); ``MT_COST_PRICES``
+replaces or adds entries. Token counts of chat models come from ``tiktoken`` when it is
+installed and has the model's encoding cached locally, otherwise from ``ceil(chars / 4)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bundle import CostBaseline
+from service.cost.settings import CostSettings, PriceConfigError, variable_name
+
+logger = logging.getLogger(__name__)
+
+LOCAL = "local"
+CHARS_PER_TOKEN = 4
+# OpenAI's counting of chat framing: 3 tokens per message (system + user) and 3 priming the reply.
+CHAT_FRAMING_TOKENS = 9
+CHAT_SYSTEM_PROMPT = (
+    "You are a professional translator. Translate the user's text from {source} to {target}. "
+    "Answer with the translation only; keep line breaks, markup and placeholders."
+)
+
+
+@dataclass(frozen=True)
+class PriceEntry:
+    """A public price list entry: per character (translation APIs) or per token (chat)."""
+
+    usd_per_million_characters: float | None = None
+    usd_per_million_input_tokens: float | None = None
+    usd_per_million_output_tokens: float | None = None
+    source: str = ""
+    date: str = ""
+
+
+BUILT_IN: dict[str, PriceEntry] = {
+    "deepl": PriceEntry(
+        usd_per_million_characters=25.0,
+        source="https://www.deepl.com/pro-api (API Pro, usage-based part)",
+        date="2024-10",
+    ),
+    "google": PriceEntry(
+        usd_per_million_characters=20.0,
+        source="https://cloud.google.com/translate/pricing (NMT, beyond the free 500k)",
+        date="2024-10",
+    ),
+    "gpt-4o": PriceEntry(
+        usd_per_million_input_tokens=2.50,
+        usd_per_million_output_tokens=10.00,
+        source="https://openai.com/api/pricing/ (gpt-4o-2024-08-06)",
+        date="2024-10",
+    ),
+    "gpt-4o-mini": PriceEntry(
+        usd_per_million_input_tokens=0.15,
+        usd_per_million_output_tokens=0.60,
+        source="https://openai.com/api/pricing/ (gpt-4o-mini-2024-07-18)",
+        date="2024-10",
+    ),
+}
+
+
+def estimate_tokens_by_characters(text: str) -> int:
+    """The documented fallback: one token per 4 characters, rounded up."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def token_counter(model: str) -> Callable[[str], int]:
+    """The model's own tokenizer when tiktoken has it offline, else the character estimate."""
+    try:
+        import tiktoken
+
+        encoding = tiktoken.encoding_for_model(model)
+    except Exception:  # not installed, unknown model, or its encoding file not cached
+        return estimate_tokens_by_characters
+
+    def count(text: str) -> int:
+        return len(encoding.encode(text, disallowed_special=()))
+
+    return count
+
+
+@dataclass(frozen=True)
+class RequestTexts:
+    """What a teacher's price depends on, for one request."""
+
+    source: str
+    target: str
+    texts: Sequence[str]
+    translations: Sequence[str]
+    characters: int
+    output_tokens: int
+
+
+class Teacher:
+    """One teacher's price for a request in one direction (`None`: no price for it)."""
+
+    name: str
+    source: str
+    date: str
+
+    def cost_usd(self, direction: str, request: RequestTexts) -> float | None:
+        raise NotImplementedError
+
+    def prices(self, direction: str) -> dict[str, float]:
+        """Unit prices in use, keyed by unit (`character`, `input_token`, `output_token`)."""
+        raise NotImplementedError
+
+
+class CharacterPricedTeacher(Teacher):
+    def __init__(self, name: str, entry: PriceEntry) -> None:
+        assert entry.usd_per_million_characters is not None
+        self.name, self.source, self.date = name, entry.source, entry.date
+        self.usd_per_character = entry.usd_per_million_characters / 1e6
+
+    def cost_usd(self, direction: str, request: RequestTexts) -> float:
+        return request.characters * self.usd_per_character
+
+    def prices(self, direction: str) -> dict[str, float]:
+        return {"character": self.usd_per_character}
+
+
+class ChatTeacher(Teacher):
+    def __init__(self, name: str, entry: PriceEntry, count: Callable[[str], int]) -> None:
+        assert entry.usd_per_million_input_tokens is not None
+        assert entry.usd_per_million_output_tokens is not None
+        self.name, self.source, self.date = name, entry.source, entry.date
+        self.usd_per_input_token = entry.usd_per_million_input_tokens / 1e6
+        self.usd_per_output_token = entry.usd_per_million_output_tokens / 1e6
+        self.count = count
+
+    def tokens(self, request: RequestTexts) -> tuple[int, int]:
+        """(input, output) tokens of one chat call per text."""
+        prompt = CHAT_SYSTEM_PROMPT.format(source=request.source, target=request.target)
+        per_call = self.count(prompt) + CHAT_FRAMING_TOKENS
+        inputs = sum(per_call + self.count(text) for text in request.texts)
+        outputs = sum(self.count(text) for text in request.translations)
+        return inputs, outputs
+
+    def cost_usd(self, direction: str, request: RequestTexts) -> float:
+        inputs, outputs = self.tokens(request)
+        return inputs * self.usd_per_input_token + outputs * self.usd_per_output_token
+
+    def usage_cost_usd(self, input_tokens: int, output_tokens: int) -> float:
+        """What a real call with these token counts cost (shadow mode)."""
+        return input_tokens * self.usd_per_input_token + output_tokens * self.usd_per_output_token
+
+    def prices(self, direction: str) -> dict[str, float]:
+        return {"input_token": self.usd_per_input_token, "output_token": self.usd_per_output_token}
+
+
+class LocalTeacher(Teacher):
+    """The bundle's own teacher, at the rate measured at build time on priced hardware."""
+
+    name = LOCAL
+    source = "bundle cost baseline"
+    date = ""
+
+    def __init__(self) -> None:
+        self.baselines: dict[str, CostBaseline] = {}
+
+    def usd_per_output_token(self, direction: str) -> float | None:
+        baseline = self.baselines.get(direction)
+        if baseline is None:
+            return None
+        seconds_per_token = baseline.teacher_seconds_per_1k_tokens / 1000
+        return seconds_per_token * baseline.hardware_usd_per_hour / 3600
+
+    def cost_usd(self, direction: str, request: RequestTexts) -> float | None:
+        rate = self.usd_per_output_token(direction)
+        return None if rate is None else request.output_tokens * rate
+
+    def prices(self, direction: str) -> dict[str, float]:
+        rate = self.usd_per_output_token(direction)
+        return {} if rate is None else {"output_token": rate}
+
+
+def price_entry(settings: CostSettings, name: str) -> PriceEntry | None:
+    """``MT_COST_PRICES``' entry for `name`, else the built-in one, else `None`."""
+    override = settings.prices.get(name)
+    if override is None:
+        return BUILT_IN.get(name)
+    return PriceEntry(
+        usd_per_million_characters=override.usd_per_million_characters,
+        usd_per_million_input_tokens=override.usd_per_million_input_tokens,
+        usd_per_million_output_tokens=override.usd_per_million_output_tokens,
+        source=override.source,
+        date=override.date,
+    )
+
+
+def build_teachers(settings: CostSettings) -> list[Teacher]:
+    """The configured teachers; raise `PriceConfigError` naming the variable at fault."""
+    names = settings.teacher_names()
+    if len(set(names)) != len(names):
+        raise PriceConfigError(f"{variable_name(('teachers',))}: a teacher is listed twice")
+    teachers: list[Teacher] = []
+    for name in names:
+        if name == LOCAL:
+            teachers.append(LocalTeacher())
+            continue
+        entry = price_entry(settings, name)
+        if entry is None:
+            raise PriceConfigError(
+                f"{variable_name(('teachers',))}: no price for teacher {name!r}; add it to "
+                f"{variable_name(('prices',))} (known: {', '.join(sorted(BUILT_IN))})"
+            )
+        tokens = (entry.usd_per_million_input_tokens, entry.usd_per_million_output_tokens)
+        if entry.usd_per_million_characters is not None and tokens == (None, None):
+            teachers.append(CharacterPricedTeacher(name, entry))
+        elif entry.usd_per_million_characters is None and None not in tokens:
+            teachers.append(ChatTeacher(name, entry, token_counter(name)))
+        else:
+            raise PriceConfigError(
+                f"{variable_name(('prices', name))}: give either usd_per_million_characters or "
+                "both usd_per_million_input_tokens and usd_per_million_output_tokens"
+            )
+    return teachers
