@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; override on machines with a GPU, e.g. TORCH_SPEC="torch".
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup setup-serve serve test lint system-deps
+.PHONY: setup setup-serve serve test lint system-deps reference-bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,15 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# The embedded default model, from scratch: the no-teacher ablation, then the distilled student
+# (scored against it), copied into service/bundles/en-de. Inputs: the teacher and Multi30k under
+# ../shared (paths in the two configs). The distilled build is sized for ~90 min on 2 CPU
+# cores; the ablation adds its own training (same number of steps).
+REFERENCE_WORK := work/multi30k-en-de
+reference-bundle: setup
+	$(BIN)/model-build run model_build/configs/multi30k-en-de-baseline.yaml
+	$(BIN)/model-build run model_build/configs/multi30k-en-de.yaml \
+	  --set evaluate.baseline_bundle=work/multi30k-en-de-baseline/bundles/en-de
+	rm -rf service/bundles/en-de
+	cp -r $(REFERENCE_WORK)/bundles/en-de service/bundles/en-de

@@ -189,32 +189,32 @@ def render_report(
         f"`{manifest.student.preset}` ({manifest.student.parameters} parameters), CTranslate2 "
         f"{manifest.model.compute_type}, beam {manifest.model.beam_size}.",
         "",
+        *headline(evaluated),
         "## Quality (sacrebleu, detokenized, cased)",
         "",
-        "| test set | sentences | student BLEU | student chrF | teacher BLEU | teacher chrF "
-        "| student vs teacher chrF | baseline chrF |",
-        "|---|---|---|---|---|---|---|---|",
     ]
     for name, q in evaluated["quality"].items():
-        base = q.get("baseline", {}).get("chrf", "–")
-        lines.append(
-            f"| {name} | {q['sentences']} | {q['student']['bleu']} | {q['student']['chrf']} "
-            f"| {q['teacher']['bleu']} | {q['teacher']['chrf']} "
-            f"| {q['student_vs_teacher']['chrf']} | {base} |"
-        )
+        lines += [f"### {name} ({q['sentences']} sentences)", "", *quality_table(q), ""]
     lines += [
-        "",
         f"## Speed ({evaluated['hardware']}, {evaluated['threads']} threads, "
         f"{evaluated['speed_set']}, one run)",
         "",
-        "| system | output tokens/s | ms/sentence | s per 1k tokens | peak memory MB | chrF |",
-        "|---|---|---|---|---|---|",
+        "The same sentences through every system in one process, one after the other. The "
+        "student's speed-up is its output tokens/s over the system's, and (time) its "
+        "sentences/s over the system's: the tokenizers differ, the sentences do not.",
+        "",
+        "| system | output tokens/s | ms/sentence | s per 1k tokens | peak memory MB | chrF "
+        "| student speed-up | (time) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['system']} | {r['tokens_per_second']} | {r['ms_per_sentence']} "
-        f"| {r['seconds_per_1k_tokens']} | {r['peak_memory_mb']} | {r['chrf']} |"
-        for r in evaluated["speed"]
-    ]
+    student = _student_speed(evaluated)
+    for r in evaluated["speed"]:
+        lines.append(
+            f"| {r['system']} | {r['tokens_per_second']} | {r['ms_per_sentence']} "
+            f"| {r['seconds_per_1k_tokens']} | {r['peak_memory_mb']} | {r['chrf']} "
+            f"| {_ratio(student['tokens_per_second'], r['tokens_per_second'])} "
+            f"| {_ratio(r['ms_per_sentence'], student['ms_per_sentence'])} |"
+        )
     lines += ["", f"![quality against speed]({PLOT_NAME})", ""]
     distill = (work.done("distill") or {}).get("summary", {})
     if distill:
@@ -227,3 +227,54 @@ def render_report(
             "",
         ]
     return "\n".join(lines)
+
+
+QUALITY_ROWS = {
+    "teacher": "teacher",
+    "student": "student (CTranslate2 int8, as served)",
+    "student_float32": "student unquantized (float32)",
+    "baseline": "baseline: the same student trained without the teacher",
+}
+
+
+def quality_table(q: dict[str, Any]) -> list[str]:
+    teacher_bleu = q["teacher"]["bleu"]
+    rows = ["| system | BLEU | chrF | BLEU vs teacher |", "|---|---|---|---|"]
+    for key, label in QUALITY_ROWS.items():
+        if key in q:
+            bleu, chrf = q[key]["bleu"], q[key]["chrf"]
+            share = f"{100 * bleu / teacher_bleu:.1f}%" if teacher_bleu else "–"
+            rows.append(f"| {label} | {bleu} | {chrf} | {share} |")
+    return rows
+
+
+def headline(evaluated: dict[str, Any]) -> list[str]:
+    """The claim in one list: quality kept, what the teacher adds, int8's cost, speed-ups."""
+    name, q = next(iter(evaluated["quality"].items()))
+    student, teacher = q["student"]["bleu"], q["teacher"]["bleu"]
+    lines = [f"On {name}:", ""]
+    if teacher:
+        lines.append(f"- the student keeps {100 * student / teacher:.1f}% of the teacher's BLEU "
+                     f"({student} vs {teacher});")  # fmt: skip
+    if "baseline" in q:
+        gain = student - q["baseline"]["bleu"]
+        lines.append(f"- distillation adds {gain:+.2f} BLEU over the same student trained on "
+                     "the references alone;")  # fmt: skip
+    if "student_float32" in q:
+        lost = q["student_float32"]["bleu"] - student
+        lines.append(f"- int8 quantization costs {lost:.2f} BLEU against float32;")
+    best = _student_speed(evaluated)
+    for r in evaluated["speed"]:
+        if r is not best:
+            lines.append(f"- the student produces "
+                         f"{_ratio(best['tokens_per_second'], r['tokens_per_second'])} the output "
+                         f"tokens/s of the {r['system']}.")  # fmt: skip
+    return [*lines, ""]
+
+
+def _student_speed(evaluated: dict[str, Any]) -> dict[str, Any]:
+    return next(r for r in evaluated["speed"] if r["system"].startswith("student"))
+
+
+def _ratio(numerator: float, denominator: float) -> str:
+    return f"{numerator / denominator:.1f}x" if denominator else "–"

@@ -4,11 +4,12 @@ Usage: `model-build evaluate CONFIG`. Writes::
 
     <work>/evaluate/
       results.json                 # quality per test set, speed per system, hardware, threads
-      hyps/<test>.{student,teacher,baseline}.txt
+      hyps/<test>.{student,student_float32,teacher,baseline}.txt
       done.json
 
 Quality: sacrebleu BLEU and chrF, detokenized and cased, of the student (CTranslate2, as
-served), the teacher, and an optional baseline bundle, against references; plus the student
+served), the same student unquantized, the teacher, and an optional baseline bundle, against
+references; plus the student
 scored against the teacher's output (agreement). Speed: the same sentences, in the same
 process and thread count, through the teacher as its users run it (transformers fp32 for hub
 checkpoints), the teacher converted to CTranslate2 int8, and the student in CTranslate2 int8:
@@ -35,7 +36,6 @@ from model_build.teachers.base import Teacher
 from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines, write_lines
 
 log = logging.getLogger(__name__)
-BATCH = 16
 
 
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
@@ -82,10 +82,11 @@ class PeakMemory:
 
 def translate_all(teacher: Teacher, sources: list[str], desc: str) -> list[str]:
     outputs: list[str] = []
+    size = teacher.batch_sentences
     with tqdm(total=len(sources), desc=desc, unit="sent") as bar:
-        for start in range(0, len(sources), BATCH):
-            outputs += teacher.translate(sources[start : start + BATCH])
-            bar.update(min(BATCH, len(sources) - start))
+        for start in range(0, len(sources), size):
+            outputs += teacher.translate(sources[start : start + size])
+            bar.update(min(size, len(sources) - start))
     return outputs
 
 
@@ -138,14 +139,24 @@ def hardware_name() -> str:
     return f"{os.cpu_count()} vCPU {model}"
 
 
-def load_student(model_dir: Path, spm_dir: Path, beam: int, threads: int) -> Teacher:
+def load_student(
+    model_dir: Path, spm_dir: Path, beam: int, threads: int, compute_type: str = "int8"
+) -> Teacher:
     from model_build.teachers.ctranslate2 import CTranslate2Teacher, SpmCodec
 
     codec = SpmCodec(spm_dir / "source.spm", spm_dir / "target.spm")
     return CTranslate2Teacher.from_folder(
         TeacherConfig(family="ctranslate2", model=str(model_dir), device="cpu"),
-        model_dir, codec, beam, 256, "int8", threads,
+        model_dir, codec, beam, 256, compute_type, threads,
     )  # fmt: skip
+
+
+def float_student(checkpoint: Path, out: Path, spm_dir: Path, beam: int, threads: int) -> Teacher:
+    """The trained student converted without quantization: what int8 costs in quality."""
+    from ctranslate2.converters import TransformersConverter
+
+    TransformersConverter(str(checkpoint)).convert(str(out), quantization="float32", force=True)
+    return load_student(out, spm_dir, beam, threads, "float32")
 
 
 def load_bundle(folder: Path, beam: int, threads: int) -> Teacher:
@@ -162,6 +173,7 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
     prepared, _ = work.require("prepare")
     converted, _ = work.require("convert")
     vocab_dir, _ = work.require("vocab")
+    trained, _ = work.require("train")
     ev = config.evaluate
     threads = ev.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
@@ -185,9 +197,11 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
         speed_ref,
     )
     speed.append(result)
-    baseline = (
-        load_bundle(Path(ev.baseline_bundle), ev.beam_size, threads) if ev.baseline_bundle else None
-    )
+    others = {"student_float32": float_student(
+        trained / "model", out / "student-float32", vocab_dir, ev.beam_size, threads
+    )}  # fmt: skip
+    if ev.baseline_bundle:
+        others["baseline"] = load_bundle(Path(ev.baseline_bundle), ev.beam_size, threads)
     for name, (sources, refs) in test_sets.items():
         hyps = translate_all(student, sources, f"student {name}")
         write_lines(out / "hyps" / f"{name}.student.txt", hyps)
@@ -197,10 +211,13 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
             "teacher": score(teacher_hyps[name], refs),
             "student_vs_teacher": score(hyps, teacher_hyps[name]),
         }
-        if baseline is not None:
-            base_hyps = translate_all(baseline, sources, f"baseline {name}")
-            write_lines(out / "hyps" / f"{name}.baseline.txt", base_hyps)
-            quality[name]["baseline"] = score(base_hyps, refs)
+        for key, system in others.items():
+            other_hyps = translate_all(system, sources, f"{key} {name}")
+            write_lines(out / "hyps" / f"{name}.{key}.txt", other_hyps)
+            quality[name][key] = score(other_hyps, refs)
+    for system in others.values():
+        system.close()
+    shutil.rmtree(out / "student-float32")
     results = {
         "quality": quality,
         "speed": speed,

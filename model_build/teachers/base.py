@@ -59,6 +59,11 @@ class Teacher(ABC):
         self.usage: dict[str, float] = {}
         self.output_tokens = 0
 
+    @property
+    def batch_sentences(self) -> int:
+        """A good number of sentences per `translate` call when the caller has no budget."""
+        return 16
+
     @abstractmethod
     def translate(self, batch: list[str]) -> list[str]:
         """One translation per input, in order; adds to `output_tokens` and `usage`."""
