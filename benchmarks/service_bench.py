@@ -4,10 +4,12 @@ Usage::
 
     python -m benchmarks.service_bench --bundle service/bundles/en-de --sentences sents.txt
 
-It measures, with the same CTranslate2 settings everywhere (``--threads``, the bundle's beam):
+It measures, with the same CTranslate2 settings everywhere (``--replicas`` single-threaded
+replicas, the service's default; the bundle's beam):
 
-1. raw: ``translate_batch`` in this process on the sentences, in batches of ``--clients``
-   (the same ``BundleTranslator`` code and thread settings the service uses);
+1. raw: ``translate_batch`` in this process on the sentences, in rounds of ``--clients``
+   sentences split evenly over the replicas, translated in parallel (the same
+   ``BundleTranslator`` code and settings the service uses);
 2. HTTP, batching on: a real ``python -m service`` on loopback, ``--clients`` concurrent
    clients each sending one sentence per request (keep-alive, a minimal HTTP/1.1 client so
    the load generator costs little CPU);
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +68,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(bundle: Path, threads: int, **env: str) -> Iterator[Server]:
+def serve(bundle: Path, replicas: int, **env: str) -> Iterator[Server]:
     """A real service on loopback serving `bundle` (linked into a temporary models folder)."""
     with tempfile.TemporaryDirectory() as models:
         os.symlink(bundle.resolve(), Path(models) / bundle.name)
@@ -73,7 +76,8 @@ def serve(bundle: Path, threads: int, **env: str) -> Iterator[Server]:
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MT_")},
             "MT_MODELS_DIR": models,
-            "MT_INTRA_THREADS": str(threads),
+            "MT_INTER_THREADS": str(replicas),
+            "MT_INTRA_THREADS": "1",
             "MT_CACHE_SIZE": "0",
             "MT_ACCESS_LOG": "false",
             "MT_LOG_LEVEL": "warning",
@@ -179,13 +183,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def raw_throughput(translator: BundleTranslator, sentences: list[str], batch: int) -> float:
+def raw_throughput(
+    translator: BundleTranslator, sentences: list[str], batch: int, replicas: int
+) -> float:
+    """Sentences/s of `batch` sentences at a time, split over the replicas like the workers."""
     tokens = [translator.tokenize(s) for s in sentences]
-    translator.translate_tokens(tokens[:batch])  # warm-up
-    start = time.perf_counter()
-    for offset in range(0, len(tokens), batch):
-        translator.translate_tokens(tokens[offset : offset + batch])
-    return len(sentences) / (time.perf_counter() - start)
+    share = -(-batch // replicas)
+    with ThreadPoolExecutor(replicas) as pool:
+
+        def translate(chunk: list[list[str]]) -> None:
+            list(pool.map(translator.translate_tokens, [
+                chunk[i : i + share] for i in range(0, len(chunk), share)
+            ]))  # fmt: skip
+
+        translate(tokens[:batch])  # warm-up
+        start = time.perf_counter()
+        for offset in range(0, len(tokens), batch):
+            translate(tokens[offset : offset + batch])
+        return len(sentences) / (time.perf_counter() - start)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -197,7 +212,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--idle", type=int, default=200, help="requests for idle latency")
     parser.add_argument(
-        "--threads", type=int, default=0, help="CTranslate2 intra threads (0: all CPUs)"
+        "--replicas", type=int, default=0, help="CTranslate2 replicas (0: one per CPU)"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     return parser.parse_args(argv)
@@ -212,16 +227,16 @@ def main(argv: list[str] | None = None) -> None:
     sentences = [pool[i % len(pool)] for i in range(args.count)]
     manifest = open_verified(args.bundle)
     direction = (manifest.source_lang, manifest.target_lang)
-    settings = ServiceSettings(intra_threads=args.threads)
-    threads = settings.resolved_intra_threads()
+    settings = ServiceSettings(inter_threads=args.replicas)
+    replicas = settings.resolved_inter_threads()
 
     translator = BundleTranslator(args.bundle, manifest, settings)
     warm = sentences[: args.clients * 4]
     raw, batched, unbatched = [], [], []
     load_before = os.getloadavg()[0]
     with (
-        serve(args.bundle, threads) as on,
-        serve(args.bundle, threads, MT_BATCHING="false") as off,
+        serve(args.bundle, replicas) as on,
+        serve(args.bundle, replicas, MT_BATCHING="false") as off,
     ):
         for server in (on, off):
             asyncio.run(load(server, warm, args.clients, direction))
@@ -229,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
         # changes over a run; the best round is the one least disturbed.
         for round_number in range(1, args.rounds + 1):
             logger.info("round %d/%d: raw, batching on, batching off", round_number, args.rounds)
-            raw.append(raw_throughput(translator, sentences, args.clients))
+            raw.append(raw_throughput(translator, sentences, args.clients, replicas))
             batched.append(asyncio.run(load(on, sentences, args.clients, direction)))
             unbatched.append(asyncio.run(load(off, sentences, args.clients, direction)))
         rss_mb = psutil.Process(on.process.pid).memory_info().rss / 2**20
@@ -246,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
     results = {
         "bundle": manifest.name,
-        "threads": threads,
+        "replicas": replicas,
         "clients": args.clients,
         "sentences": len(sentences),
         "rounds": args.rounds,
@@ -288,8 +303,9 @@ def main(argv: list[str] | None = None) -> None:
     table = ["| what | measured | target | detail |", "|---|---|---|---|"]
     table += [f"| {what} | {value} | {target} | {detail} |" for what, value, target, detail in rows]
     table.append(
-        f"\n{threads} CTranslate2 threads, {args.clients} clients, {len(sentences)} sentences per "
-        f"run, best of {args.rounds} interleaved rounds; {os.cpu_count()} CPUs, load average "
+        f"\n{replicas} single-threaded CTranslate2 replicas, {args.clients} clients, "
+        f"{len(sentences)} sentences per run, best of {args.rounds} interleaved rounds; "
+        f"{os.cpu_count()} CPUs, load average "
         f"{load_before:.1f} before / {os.getloadavg()[0]:.1f} after."
     )
     sys.stdout.write("\n".join(table) + "\n")

@@ -1,11 +1,12 @@
 """Micro-batching: sentences of concurrent requests are merged into shared CTranslate2 calls.
 
-One worker thread per model takes queued jobs (one job = one request's sentences), fills a
-batch up to a token budget and calls the translator. While it translates, new requests queue
-up and form the next batch, so a busy service batches on its own.
+Worker threads (one per CTranslate2 replica of the model) take queued jobs (one job = one
+request's sentences), fill a batch up to a token budget and call the translator; the replicas
+translate their batches in parallel. While they translate, new requests queue up and form the
+next batches, so a busy service batches on its own.
 
-When the queue runs dry before the budget is full, the worker may wait (at most
-`max_wait_s`) for as many requests as were in the system last time: the jobs of the last
+When the queue runs dry before the budget is full, a worker may wait (at most
+`max_wait_s`) for as many requests as were in the system last time: the jobs of its last
 batch plus those that queued while it ran. Without that wait, concurrent clients fall into two
 cohorts that alternate (one translated while the other is on its way back), halving every
 batch; with it, the cohorts merge. A lone client at idle never waits (its target is itself).
@@ -99,7 +100,7 @@ _STOP = object()
 
 
 class Dispatcher:
-    """Bounded queue + one worker thread calling a blocking translate function."""
+    """Bounded queue + worker threads calling a blocking, thread-safe translate function."""
 
     def __init__(
         self,
@@ -109,6 +110,7 @@ class Dispatcher:
         batching: bool = True,
         max_tokens: int = 2048,
         max_wait_s: float = 0.005,
+        workers: int = 1,
         queue_size: int = 256,
         retry_after_seconds: int = 1,
         listeners: Sequence[BatchListener] = (),
@@ -120,11 +122,11 @@ class Dispatcher:
         self.retry_after_seconds = retry_after_seconds
         self.listeners = list(listeners)
         self._translate = translate
+        self.workers = workers
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._accepting = False
-        self._stop_seen = False
-        self._expected_jobs = 0  # see the module docstring
+        self._stopping = threading.Event()
 
     @property
     def queue_depth(self) -> int:
@@ -133,23 +135,40 @@ class Dispatcher:
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return bool(self._threads) and all(thread.is_alive() for thread in self._threads)
 
     def start(self) -> None:
         self._accepting = True
-        self._thread = threading.Thread(
-            target=self._run, name=f"dispatcher-{self.name}", daemon=True
-        )
-        self._thread.start()
+        self._stopping.clear()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"dispatcher-{self.name}-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Refuse new work, translate what is queued, then end the worker thread."""
+        """Refuse new work, translate what is queued, then end the worker threads."""
         self._accepting = False
-        if self._thread is None:
+        if not self._threads:
             return
-        self._queue.put(_STOP, timeout=timeout)
-        self._thread.join(timeout)
-        self._thread = None
+        for _ in self._threads:
+            self._queue.put(_STOP, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+        self._threads = []
+        self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        """A request that slipped in while stopping gets an answer (503), not a hang."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, Job):
+                _settle(item, NotReadyError(f"model {self.name} stopped"))
 
     async def submit(
         self, inputs: list[list[str]], context: Any = None
@@ -177,27 +196,30 @@ class Dispatcher:
 
     def _run(self) -> None:
         pending: deque[tuple[Job, int]] = deque()
+        expected_jobs = 0  # see the module docstring
         while True:
             if not pending:
-                if self._stop_seen:
+                if self._stopping.is_set():
                     return
                 item = self._queue.get()
                 if item is _STOP:
-                    self._stop_seen = True
+                    self._stopping.set()
                     continue
                 if not self.batching:
                     self._translate_jobs([(item, i) for i in range(len(item.inputs))], item)
                     continue
                 self._admit(item, pending)
-            batch = self._collect(pending)
+            batch = self._collect(pending, expected_jobs)
             if batch:
-                self._translate_jobs(batch, None)
+                expected_jobs = self._translate_jobs(batch, None)
 
     def _admit(self, job: Job, pending: deque[tuple[Job, int]]) -> None:
         if not job.cancelled:
             pending.extend((job, index) for index in range(len(job.inputs)))
 
-    def _collect(self, pending: deque[tuple[Job, int]]) -> list[tuple[Job, int]]:
+    def _collect(
+        self, pending: deque[tuple[Job, int]], expected_jobs: int
+    ) -> list[tuple[Job, int]]:
         """Fill one batch from pending sentences and the queue, within the token budget."""
         batch: list[tuple[Job, int]] = []
         tokens = 0
@@ -214,14 +236,14 @@ class Dispatcher:
                 pending.popleft()
                 batch.append((job, index))
                 tokens += size
-            if self._stop_seen:
+            if self._stopping.is_set():
                 return batch
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 if not batch or self.max_wait_s <= 0:
                     return batch
-                if len({id(job) for job, _ in batch}) >= self._expected_jobs:
+                if len({id(job) for job, _ in batch}) >= expected_jobs:
                     return batch
                 now = time.monotonic()
                 deadline = deadline if deadline is not None else now + self.max_wait_s
@@ -232,13 +254,14 @@ class Dispatcher:
                 except queue.Empty:
                     return batch
             if item is _STOP:
-                self._stop_seen = True
+                self._stopping.set()
                 return batch
             self._admit(item, pending)
 
-    def _translate_jobs(self, batch: list[tuple[Job, int]], single: Job | None) -> None:
+    def _translate_jobs(self, batch: list[tuple[Job, int]], single: Job | None) -> int:
+        """Translate and answer; returns the requests in the system when the batch ended."""
         if single is not None and single.cancelled:
-            return
+            return 0
         inputs = [job.inputs[index] for job, index in batch]
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         try:
@@ -248,7 +271,7 @@ class Dispatcher:
             for job in {id(job): job for job, _ in batch}.values():
                 job.cancelled = True
                 _settle(job, exc)
-            return
+            return 0
         record = BatchRecord(
             model=self.name,
             items=[
@@ -258,7 +281,8 @@ class Dispatcher:
             cpu_seconds=time.process_time() - cpu_start,
             wall_seconds=time.perf_counter() - wall_start,
         )
-        self._expected_jobs = len({id(job) for job, _ in batch}) + self._queue.qsize()
+        # Counted before any answer goes out: an answered client's next request is not "queued".
+        in_system = len({id(job) for job, _ in batch}) + self._queue.qsize()
         for (job, index), out in zip(batch, outputs, strict=True):
             job.results[index] = out
             job.remaining -= 1
@@ -272,6 +296,7 @@ class Dispatcher:
         for job in {id(job): job for job, _ in batch}.values():
             if job.remaining == 0:
                 _settle(job, None)
+        return in_system
 
 
 def _settle(job: Job, error: BaseException | None) -> None:

@@ -85,6 +85,7 @@ class ModelRegistry:
                 batching=settings.batching,
                 max_tokens=settings.batch_max_tokens,
                 max_wait_s=settings.max_batch_wait_ms / 1000,
+                workers=settings.resolved_inter_threads(),
                 queue_size=settings.queue_size,
                 retry_after_seconds=settings.retry_after_seconds,
                 listeners=listeners,

@@ -70,8 +70,8 @@ class BundleTranslator:
             str(folder / manifest.model.path),
             device="cpu",
             compute_type=settings.compute_type,
-            inter_threads=settings.inter_threads,
-            intra_threads=settings.resolved_intra_threads(),
+            inter_threads=settings.resolved_inter_threads(),
+            intra_threads=settings.intra_threads,
         )
 
     def tokenize(self, sentence: str) -> list[str]:

@@ -181,10 +181,33 @@ def test_listeners_get_each_batch_with_token_counts_and_cpu_time(
     assert {item.job.context for item in record.items} == {"request-1"}
 
 
-def test_stop_finishes_queued_work_first(
-    gated: GatedTranslator, translator: BundleTranslator
+def test_workers_translate_their_batches_at_the_same_time(
+    make_dispatcher: type[Dispatcher], gated: GatedTranslator, translator: BundleTranslator
 ) -> None:
-    dispatcher = Dispatcher("en-de", gated, max_wait_s=0)
+    dispatcher = make_dispatcher(workers=2, max_wait_s=0)
+    first, second = ([translator.tokenize(t)] for t in sentences(2))
+
+    async def scenario() -> int:
+        jobs = [asyncio.ensure_future(dispatcher.submit(first))]
+        await _wait_entered(gated)  # one worker holds the first batch behind the closed gate
+        jobs.append(asyncio.ensure_future(dispatcher.submit(second)))
+        for _ in range(200):
+            if len(gated.calls) == 2:
+                break
+            await asyncio.sleep(0.01)
+        inside_at_once = len(gated.calls)
+        gated.gate.set()
+        await asyncio.gather(*jobs)
+        return inside_at_once
+
+    assert asyncio.run(scenario()) == 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_stop_finishes_queued_work_first(
+    gated: GatedTranslator, translator: BundleTranslator, workers: int
+) -> None:
+    dispatcher = Dispatcher("en-de", gated, max_wait_s=0, workers=workers)
     dispatcher.start()
     tokens = [translator.tokenize("A dog is running.")]
 

@@ -101,7 +101,8 @@ def test_a_full_queue_answers_429_with_retry_after_at_once(
 def test_queued_work_of_a_client_that_disconnected_is_never_translated(
     models_dir: Path, tmp_path: Path
 ) -> None:
-    settings = {"MT_BATCHING": "false", "MT_CACHE_SIZE": "0"}
+    # One worker, kept busy by a long request, so the second request waits in the queue.
+    settings = {"MT_BATCHING": "false", "MT_CACHE_SIZE": "0", "MT_INTER_THREADS": "1"}
     long_texts = [" ".join(en for en, _ in caption_pairs(8, seed=n)) for n in range(40)]
 
     def batches(url: str) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.__main__ import parse_args
-from service.settings import EMBEDDED_BUNDLES, ServiceSettings
+from service.settings import EMBEDDED_BUNDLES, ServiceSettings, available_cpus
 
 
 def test_defaults_serve_the_embedded_bundles_on_loopback() -> None:
@@ -32,6 +32,6 @@ def test_command_line_host_and_port_are_parsed() -> None:
     assert (args.host, args.port) == ("0.0.0.0", 9000)
 
 
-def test_automatic_intra_threads_use_the_available_cpus() -> None:
-    assert ServiceSettings(intra_threads=0).resolved_intra_threads() >= 1
-    assert ServiceSettings(intra_threads=3).resolved_intra_threads() == 3
+def test_automatic_replicas_use_the_available_cpus() -> None:
+    assert ServiceSettings(inter_threads=0).resolved_inter_threads() == available_cpus()
+    assert ServiceSettings(inter_threads=3).resolved_inter_threads() == 3
