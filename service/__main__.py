@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -29,8 +30,11 @@ class DrainingServer(uvicorn.Server):
         self.drain_seconds = drain_seconds
         self._drain_until: float | None = None
 
+    def _lifecycle(self) -> Any:
+        return getattr(getattr(self.config.app, "state", None), "lifecycle", None)
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        lifecycle = getattr(getattr(self.config.app, "state", None), "lifecycle", None)
+        lifecycle = self._lifecycle()
         if lifecycle is not None:
             lifecycle.begin_draining()
         if self._drain_until is None and self.drain_seconds > 0 and not self.should_exit:
@@ -40,8 +44,16 @@ class DrainingServer(uvicorn.Server):
             return
         super().handle_exit(sig, frame)
 
+    @property
+    def models_failed(self) -> bool:
+        """Loading the models failed in the background: exit instead of serving nothing."""
+        lifecycle = self._lifecycle()
+        return bool(lifecycle is not None and lifecycle.failed)
+
     async def on_tick(self, counter: int) -> bool:
         if self._drain_until is not None and time.monotonic() >= self._drain_until:
+            self.should_exit = True
+        if self.models_failed:
             self.should_exit = True
         return await super().on_tick(counter)
 
@@ -94,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     server = DrainingServer(config, settings.drain_seconds)
     server.run()
-    if not server.started:
+    if not server.started or server.models_failed:
         sys.exit(3)
 
 

@@ -1,15 +1,17 @@
 """The app factory: `build_app(settings)` wires settings, models, routes, errors and metrics.
 
-No import-time globals: everything lives on the app returned. The lifespan loads and verifies
-every bundle, starts one dispatcher per model, warms each up with one translation and only
-then reports ready; on shutdown it turns readiness off at once, finishes queued work and stops.
+No import-time globals: everything lives on the app returned. The lifespan lets the server
+answer at once (`/healthz` 200, `/readyz` 503) while, in the background, it loads and verifies
+every bundle, starts the dispatchers and warms each model up with one translation; only then
+is it ready. A load that fails marks the lifecycle failed (`/healthz` 503; `python -m service`
+exits). On shutdown it turns readiness off at once, finishes queued work and stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -23,6 +25,7 @@ from service.api.metrics import router as metrics_router
 from service.api.v1.api_router import router as v1_router
 from service.cost import CostAccounting, CostSettings, load_cost_settings
 from service.documents import DocumentSettings, include_documents
+from service.engine.dispatcher import BatchListener
 from service.engine.registry import ModelRegistry
 from service.errors import ServiceError
 from service.metrics import ServiceMetrics
@@ -92,17 +95,23 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def build_app(settings: ServiceSettings, cost_settings: CostSettings | None = None) -> FastAPI:
+ModelLoader = Callable[[ServiceSettings, Sequence[BatchListener]], ModelRegistry]
+
+
+def build_app(
+    settings: ServiceSettings,
+    cost_settings: CostSettings | None = None,
+    load_models: ModelLoader = ModelRegistry.load,
+) -> FastAPI:
     """Raises `service.cost.PriceConfigError` (naming the variable) on a bad MT_COST_ value."""
     metrics = ServiceMetrics()
     lifecycle = Lifecycle()
     cost = CostAccounting(cost_settings or load_cost_settings(), metrics.registry)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def start_serving(app: FastAPI) -> None:
         usage = UsageTotals()
         registry = await asyncio.to_thread(
-            ModelRegistry.load, settings, [cost.on_batch, metrics.observe_batch]
+            load_models, settings, [cost.on_batch, metrics.observe_batch]
         )
         metrics.watch_models(registry)
         cost.watch(registry)
@@ -116,17 +125,31 @@ def build_app(settings: ServiceSettings, cost_settings: CostSettings | None = No
         cost.shadow.start()
         app.state.runtime = Runtime(settings, metrics, lifecycle, registry, pipeline, usage)
         registry.start()
+        for model in registry.models:
+            await model.dispatcher.submit([model.translator.tokenize(WARM_UP_SENTENCE)])
+        lifecycle.ready = True
+        logger.info("ready: serving %s", ", ".join(m.direction for m in registry.models))
+
+    async def start_or_fail(app: FastAPI) -> None:
         try:
-            for model in registry.models:
-                await model.dispatcher.submit([model.translator.tokenize(WARM_UP_SENTENCE)])
-            lifecycle.ready = True
-            logger.info("ready: serving %s", ", ".join(m.direction for m in registry.models))
+            await start_serving(app)
+        except Exception:
+            logger.exception("cannot serve: loading the models failed")
+            lifecycle.failed = True
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        starting = asyncio.create_task(start_or_fail(app))
+        try:
             yield
         finally:
             lifecycle.begin_draining()
+            await starting  # a load in progress finishes (its thread cannot be interrupted)
             logger.info("draining: finishing queued work")
             await asyncio.to_thread(documents.close)
-            await asyncio.to_thread(registry.stop)
+            runtime: Runtime | None = getattr(app.state, "runtime", None)
+            if runtime is not None:
+                await asyncio.to_thread(runtime.registry.stop)
             await cost.shadow.close()
             logger.info("stopped")
 

@@ -16,10 +16,12 @@ from service.settings import ServiceSettings
 
 @dataclass
 class Lifecycle:
-    """Ready once models are loaded, verified and warmed; draining from the first SIGTERM."""
+    """Ready once models are loaded, verified and warmed; draining from the first SIGTERM;
+    failed when loading them did not work (the process should exit)."""
 
     ready: bool = False
     draining: bool = False
+    failed: bool = False
 
     def begin_draining(self) -> None:
         self.draining = True

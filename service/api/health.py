@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from service.api.deps import RuntimeDep
 from service.errors import EngineDeadError, NotReadyError
+from service.runtime import Lifecycle, Runtime
 
 router = APIRouter(tags=["health"])
 
@@ -16,10 +17,16 @@ class Status(BaseModel):
 
 
 @router.get("/healthz", response_model=Status)
-async def healthz(runtime: RuntimeDep) -> Status:
-    """Alive: the process answers and every model's worker thread runs."""
+async def healthz(request: Request) -> Status:
+    """Alive: the process answers (also while loading) and every model's worker threads run."""
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    if lifecycle.failed:
+        raise EngineDeadError("the models failed to load")
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None or not lifecycle.serving:
+        return Status(status="alive")
     dead = [m.direction for m in runtime.registry.models if not m.dispatcher.alive]
-    if dead and runtime.lifecycle.ready and not runtime.lifecycle.draining:
+    if dead:
         raise EngineDeadError(f"translation worker stopped for {', '.join(dead)}")
     return Status(status="alive")
 
