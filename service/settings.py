@@ -75,7 +75,9 @@ class ServiceSettings(BaseSettings):
         default=True, description="Merge sentences of concurrent requests into shared batches."
     )
     batch_max_tokens: PositiveInt = Field(
-        default=2048, description="Token budget (source tokens) of one CTranslate2 batch."
+        default=256,
+        description="Token budget (source tokens) of one CTranslate2 batch; small enough that "
+        "concurrent requests spread over every replica.",
     )
     max_batch_wait_ms: float = Field(
         default=5.0,

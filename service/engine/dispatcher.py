@@ -9,7 +9,9 @@ When the queue runs dry before the budget is full, a worker may wait (at most
 `max_wait_s`) for as many requests as were in the system last time: the jobs of its last
 batch plus those that queued while it ran. Without that wait, concurrent clients fall into two
 cohorts that alternate (one translated while the other is on its way back), halving every
-batch; with it, the cohorts merge. A lone client at idle never waits (its target is itself).
+batch; with it, the cohorts merge. A lone client at idle never waits (its target is itself),
+and a worker never waits while another one translates: with several replicas the cohorts
+are welcome (each keeps one replica busy), and waiting would only leave a core idle.
 
 - The queue is bounded: `submit` raises `QueueFullError` at once instead of waiting.
 - A job whose awaiting task was cancelled (its client went away) is skipped before its
@@ -127,6 +129,8 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
         self._accepting = False
         self._stopping = threading.Event()
+        self._translating = 0  # workers inside a translate call
+        self._translating_lock = threading.Lock()
 
     @property
     def queue_depth(self) -> int:
@@ -243,7 +247,7 @@ class Dispatcher:
             except queue.Empty:
                 if not batch or self.max_wait_s <= 0:
                     return batch
-                if len({id(job) for job, _ in batch}) >= expected_jobs:
+                if len({id(job) for job, _ in batch}) >= expected_jobs or self._translating:
                     return batch
                 now = time.monotonic()
                 deadline = deadline if deadline is not None else now + self.max_wait_s
@@ -265,7 +269,13 @@ class Dispatcher:
         inputs = [job.inputs[index] for job, index in batch]
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         try:
-            outputs = self._translate(inputs)
+            with self._translating_lock:
+                self._translating += 1
+            try:
+                outputs = self._translate(inputs)
+            finally:
+                with self._translating_lock:
+                    self._translating -= 1
         except Exception as exc:
             logger.exception("translation batch of %d sentences failed", len(inputs))
             for job in {id(job): job for job, _ in batch}.values():
