@@ -13,7 +13,8 @@ replicas, the service's default; the bundle's beam):
 2. HTTP, batching on: a real ``python -m service`` on loopback, ``--clients`` concurrent
    clients each sending one sentence per request (keep-alive, a minimal HTTP/1.1 client so
    the load generator costs little CPU);
-3. HTTP, batching off (``MT_BATCHING=false``): the same load;
+3. HTTP, batching off (``MT_BATCHING=false``): the same load; and, for scale, raw
+   ``translate_batch`` one sentence per call on every replica (the most batching can gain);
 4. single sentences at idle on the batching service: p50 / p99 end to end;
 5. the service's resident memory after the load.
 
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
 
     translator = BundleTranslator(args.bundle, manifest, settings)
     warm = sentences[: args.clients * 4]
-    raw, batched, unbatched = [], [], []
+    raw, raw_single_calls, batched, unbatched = [], [], [], []
     load_before = os.getloadavg()[0]
     with (
         serve(args.bundle, replicas) as on,
@@ -245,6 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         for round_number in range(1, args.rounds + 1):
             logger.info("round %d/%d: raw, batching on, batching off", round_number, args.rounds)
             raw.append(raw_throughput(translator, sentences, args.clients, replicas))
+            raw_single_calls.append(raw_throughput(translator, sentences, replicas, replicas))
             batched.append(asyncio.run(load(on, sentences, args.clients, direction)))
             unbatched.append(asyncio.run(load(off, sentences, args.clients, direction)))
         rss_mb = psutil.Process(on.process.pid).memory_info().rss / 2**20
@@ -266,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         "sentences": len(sentences),
         "rounds": args.rounds,
         "raw_sentences_per_s": raw,
+        "raw_one_sentence_per_call_sentences_per_s": raw_single_calls,
         "http_batched_sentences_per_s": batched,
         "http_unbatched_sentences_per_s": unbatched,
         "http_vs_raw": batched_best / raw_best,
@@ -290,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
             "batching on vs off",
             f"{batched_best / unbatched_best:.1f}x",
             ">= 3x",
-            f"{batched_best:.0f} vs {unbatched_best:.0f} sentences/s",
+            f"{batched_best:.0f} vs {unbatched_best:.0f} sentences/s; raw translate_batch "
+            f"batched vs one sentence per call: {raw_best / max(raw_single_calls):.1f}x",
         ),
         (
             "single sentence at idle p50 / p99",
