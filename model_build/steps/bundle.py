@@ -255,20 +255,23 @@ def headline(evaluated: dict[str, Any]) -> list[str]:
     lines = [f"On {name}:", ""]
     if teacher:
         lines.append(f"- the student keeps {100 * student / teacher:.1f}% of the teacher's BLEU "
-                     f"({student} vs {teacher});")  # fmt: skip
+                     f"({student} vs {teacher})")  # fmt: skip
     if "baseline" in q:
         gain = student - q["baseline"]["bleu"]
         lines.append(f"- distillation adds {gain:+.2f} BLEU over the same student trained on "
-                     "the references alone;")  # fmt: skip
+                     "the references alone (the baseline bundle)")  # fmt: skip
     if "student_float32" in q:
-        lost = q["student_float32"]["bleu"] - student
-        lines.append(f"- int8 quantization costs {lost:.2f} BLEU against float32;")
+        change = student - q["student_float32"]["bleu"]
+        lines.append(f"- int8 quantization changes BLEU by {change:+.2f} against float32")
     best = _student_speed(evaluated)
     for r in evaluated["speed"]:
         if r is not best:
-            lines.append(f"- the student produces "
-                         f"{_ratio(best['tokens_per_second'], r['tokens_per_second'])} the output "
-                         f"tokens/s of the {r['system']}.")  # fmt: skip
+            tokens = _ratio(best["tokens_per_second"], r["tokens_per_second"])
+            time = _ratio(r["ms_per_sentence"], best["ms_per_sentence"])
+            lines.append(
+                f"- against the {r['system']}, the student produces {tokens} its output "
+                f"tokens/s and translates the same sentences {time} faster"
+            )
     return [*lines, ""]
 
 
