@@ -203,6 +203,56 @@ def test_workers_translate_their_batches_at_the_same_time(
     assert asyncio.run(scenario()) == 2
 
 
+class HeldSentences:
+    """The real translator, except that a batch holding a held sentence waits for its release."""
+
+    def __init__(self, translator: BundleTranslator, held: list[list[str]]) -> None:
+        self.translator = translator
+        self.releases = {tuple(tokens): threading.Event() for tokens in held}
+        self.entered = {key: threading.Event() for key in self.releases}
+
+    def release(self, tokens: list[str]) -> None:
+        self.releases[tuple(tokens)].set()
+
+    def __call__(self, batch: list[list[str]]) -> list[TranslatedSentence]:
+        for tokens in batch:
+            if tuple(tokens) in self.releases:
+                self.entered[tuple(tokens)].set()
+                self.releases[tuple(tokens)].wait(10)
+        return self.translator.translate_tokens(batch)
+
+
+def test_a_worker_does_not_wait_for_more_requests_while_another_translates(
+    translator: BundleTranslator,
+) -> None:
+    slow, first, *rest = ([translator.tokenize(t)] for t in sentences(4))
+    held = HeldSentences(translator, [slow[0], first[0]])
+    dispatcher = Dispatcher("en-de", held, workers=2, max_wait_s=5.0)
+    dispatcher.start()
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        busy = asyncio.ensure_future(dispatcher.submit(slow))  # one worker, held
+        await asyncio.to_thread(held.entered[tuple(slow[0])].wait, 10)
+        earlier = asyncio.ensure_future(dispatcher.submit(first))  # the other worker, held
+        await asyncio.to_thread(held.entered[tuple(first[0])].wait, 10)
+        queued = [asyncio.ensure_future(dispatcher.submit(x)) for x in rest]
+        await asyncio.sleep(0.05)
+        start = loop.time()
+        held.release(first[0])  # three requests were in the system: a lone worker would wait
+        await asyncio.gather(earlier, *queued)
+        elapsed = loop.time() - start
+        held.release(slow[0])
+        await busy
+        return elapsed
+
+    try:
+        assert asyncio.run(scenario()) < 2.0
+    finally:
+        held.release(slow[0])
+        dispatcher.stop(timeout=10)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_stop_finishes_queued_work_first(
     gated: GatedTranslator, translator: BundleTranslator, workers: int
