@@ -197,6 +197,9 @@ class BundleConfig(_Section):
     hardware: str | None = Field(default=None, description="Default: read from /proc/cpuinfo.")
     hardware_usd_per_hour: float = 0.0832
     price_source: str = "on-demand price of a 2 vCPU general-purpose VM, 2025"
+    report_notes: str | None = Field(
+        default=None, description="Markdown appended to report.md under 'Notes'."
+    )
 
 
 class BuildConfig(_Section):

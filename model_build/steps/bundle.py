@@ -216,6 +216,8 @@ def render_report(
             f"| {_ratio(r['ms_per_sentence'], student['ms_per_sentence'])} |"
         )
     lines += ["", f"![quality against speed]({PLOT_NAME})", ""]
+    if config.bundle.report_notes:
+        lines += ["## Notes", "", config.bundle.report_notes.strip(), ""]
     distill = (work.done("distill") or {}).get("summary", {})
     if distill:
         lines += [

@@ -114,3 +114,16 @@ def test_an_m2m100_teacher_with_language_tokens_builds_a_working_bundle(
     assert "__de__" not in teacher_output
     assert "Park" in teacher_output or "Straße" in teacher_output
     assert len(translate_like_the_service(bundle, ["A girl is sitting on a bench."])) == 1
+
+
+def test_the_report_gives_the_headline_every_scored_system_and_the_builds_own_notes(
+    marian_build: tuple[Path, str],
+) -> None:
+    config, _ = marian_build
+    run_cli("bundle", str(config), "--force", "--set", "bundle.report_notes=Chosen on val only.")
+    report = (config.parent / "work" / "bundles" / "en-de" / "report.md").read_text()
+    assert "the student keeps" in report and "of the teacher's BLEU" in report
+    assert "int8 quantization changes BLEU by" in report
+    assert "| student unquantized (float32) |" in report
+    assert "translates the same sentences" in report
+    assert "## Notes\n\nChosen on val only." in report
