@@ -15,6 +15,7 @@ installed and has the model's encoding cached locally, otherwise from ``ceil(cha
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -132,6 +133,12 @@ class CharacterPricedTeacher(Teacher):
         return {"character": self.usd_per_character}
 
 
+@functools.cache
+def chat_prompt(source: str, target: str) -> str:
+    """The system prompt a chat teacher gets: priced and sent (shadow mode) alike."""
+    return CHAT_SYSTEM_PROMPT.format(source=source, target=target)
+
+
 class ChatTeacher(Teacher):
     def __init__(self, name: str, entry: PriceEntry, count: Callable[[str], int]) -> None:
         assert entry.usd_per_million_input_tokens is not None
@@ -143,15 +150,13 @@ class ChatTeacher(Teacher):
 
     def tokens(self, request: RequestTexts) -> tuple[int, int]:
         """(input, output) tokens of one chat call per text."""
-        prompt = CHAT_SYSTEM_PROMPT.format(source=request.source, target=request.target)
-        per_call = self.count(prompt) + CHAT_FRAMING_TOKENS
+        per_call = self.count(chat_prompt(request.source, request.target)) + CHAT_FRAMING_TOKENS
         inputs = sum(per_call + self.count(text) for text in request.texts)
         outputs = sum(self.count(text) for text in request.translations)
         return inputs, outputs
 
     def cost_usd(self, direction: str, request: RequestTexts) -> float:
-        inputs, outputs = self.tokens(request)
-        return inputs * self.usd_per_input_token + outputs * self.usd_per_output_token
+        return self.usage_cost_usd(*self.tokens(request))
 
     def usage_cost_usd(self, input_tokens: int, output_tokens: int) -> float:
         """What a real call with these token counts cost (shadow mode)."""

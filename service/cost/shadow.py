@@ -23,7 +23,7 @@ import httpx
 
 from service.cost.chrf import chrf
 from service.cost.metrics import CostMetrics
-from service.cost.prices import CHAT_SYSTEM_PROMPT, ChatTeacher
+from service.cost.prices import ChatTeacher, chat_prompt
 from service.cost.settings import CostSettings
 from service.pipeline import TranslationOutcome
 
@@ -49,10 +49,6 @@ class ShadowTeacher:
         self._rng = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._tasks)
 
     def start(self) -> None:
         if self.settings.shadow_enabled:
@@ -151,7 +147,7 @@ class ShadowTeacher:
             "messages": [
                 {
                     "role": "system",
-                    "content": CHAT_SYSTEM_PROMPT.format(source=source, target=target),
+                    "content": chat_prompt(source, target),
                 },
                 {"role": "user", "content": text},
             ],
