@@ -85,19 +85,19 @@ def main(argv: list[str] | None = None) -> None:
     from service.errors import ModelsUnavailableError
 
     try:
-        cost_settings = load_cost_settings()
-    except PriceConfigError as error:
-        logger.error("invalid MT_COST_ settings: %s", error)
-        sys.exit(2)
-    try:
         bundles = find_bundles(settings.models_dir)
     except ModelsUnavailableError as error:
         logger.error("cannot serve: %s", error)
         sys.exit(2)
     logger.info("verified %d bundle(s) in %s", len(bundles), settings.models_dir)
+    try:
+        app = build_app(settings, load_cost_settings())
+    except PriceConfigError as error:  # a bad MT_COST_ value, from the settings or the prices
+        logger.error("invalid MT_COST_ settings: %s", error)
+        sys.exit(2)
 
     config = uvicorn.Config(
-        build_app(settings, cost_settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
