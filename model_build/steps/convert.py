@@ -48,16 +48,10 @@ def dev_chrf(model_dir: Path, spm_dir: Path, sources: list[str], refs: list[str]
              compute_type: str, beam_size: int, threads: int) -> float:  # fmt: skip
     import sacrebleu
 
-    from model_build.config import TeacherConfig
-    from model_build.teachers.ctranslate2 import CTranslate2Teacher, SpmCodec
+    from model_build.steps.evaluate import load_student, translate_all
 
-    codec = SpmCodec(spm_dir / "source.spm", spm_dir / "target.spm")
-    student = CTranslate2Teacher.from_folder(
-        TeacherConfig(family="ctranslate2", model=str(model_dir)),
-        model_dir, codec, beam_size, 256, compute_type, threads,
-    )  # fmt: skip
-    hyps = [h for start in range(0, len(sources), 32)
-            for h in student.translate(sources[start : start + 32])]  # fmt: skip
+    student = load_student(model_dir, spm_dir, beam_size, threads, compute_type)
+    hyps = translate_all(student, sources, f"dev chrF {compute_type}")
     return float(sacrebleu.corpus_chrf(hyps, [refs]).score)
 
 

@@ -268,20 +268,19 @@ class Dispatcher:
             return 0
         inputs = [job.inputs[index] for job, index in batch]
         cpu_start, wall_start = time.process_time(), time.perf_counter()
+        with self._translating_lock:
+            self._translating += 1
         try:
-            with self._translating_lock:
-                self._translating += 1
-            try:
-                outputs = self._translate(inputs)
-            finally:
-                with self._translating_lock:
-                    self._translating -= 1
+            outputs = self._translate(inputs)
         except Exception as exc:
             logger.exception("translation batch of %d sentences failed", len(inputs))
             for job in {id(job): job for job, _ in batch}.values():
                 job.cancelled = True
                 _settle(job, exc)
             return 0
+        finally:
+            with self._translating_lock:
+                self._translating -= 1
         record = BatchRecord(
             model=self.name,
             items=[
