@@ -87,3 +87,15 @@ def wait_ready(service: RunningService, timeout: float) -> None:
             pass
         time.sleep(0.1)
     raise TimeoutError(f"service not ready after {timeout} s:\n{service.logs()}")
+
+
+def start_and_fail(models_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m service` expecting it to refuse to start; its exit and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "service", "--port", str(free_port())],
+        env=service_env(models_dir, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )

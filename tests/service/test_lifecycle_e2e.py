@@ -6,26 +6,13 @@ import asyncio
 import json
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from tests.factories import caption_pairs
-from tests.service.server import REPO, free_port, running_service, service_env
-
-
-def start_and_fail(models_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", "--port", str(free_port())],
-        env=service_env(models_dir),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
+from tests.service.server import running_service, start_and_fail
 
 
 def test_a_models_folder_without_bundles_stops_start_up(tmp_path: Path) -> None:

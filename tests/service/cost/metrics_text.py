@@ -18,6 +18,12 @@ def samples(url: str) -> Samples:
     }
 
 
+def has(found: Samples, name: str, **labels: str) -> bool:
+    """Whether a sample of `name` with `labels` is exported (a missing series is not 0)."""
+    wanted = set(labels.items())
+    return any(n == name and wanted <= ls for n, ls in found)
+
+
 def value(found: Samples, name: str, **labels: str) -> float:
     """Sum of the samples of `name` whose labels include `labels`."""
     wanted = set(labels.items())

@@ -46,8 +46,8 @@ def test_shares_follow_tokens_and_add_up_to_the_batch_cpu() -> None:
     contexts = asyncio.run(run_requests(attributor, [10, 30]))
     total = sum(c.cpu_seconds for c in contexts)
     assert total == pytest.approx(sum(attributed))
-    if len(attributed) == 1:  # both in one batch: 1:3 by (input + output) tokens
-        assert contexts[1].cpu_seconds == pytest.approx(3 * contexts[0].cpu_seconds)
+    # One batch: 1:3 by (input + output) tokens; two: each its own CPU, 1:3 by the work done.
+    assert contexts[1].cpu_seconds == pytest.approx(3 * contexts[0].cpu_seconds, rel=0.25)
 
 
 def test_interval_window_attributes_cpu_spent_between_batches() -> None:

@@ -6,7 +6,6 @@ import asyncio
 import math
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,8 @@ import pytest
 from service.cost.prices import CHAT_FRAMING_TOKENS, CHAT_SYSTEM_PROMPT
 from tests.factories import caption_pairs
 from tests.service.cost.conftest import BASELINE
-from tests.service.cost.metrics_text import samples, value
-from tests.service.server import REPO, RunningService, running_service, service_env
+from tests.service.cost.metrics_text import has, samples, value
+from tests.service.server import RunningService, running_service, start_and_fail
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +63,7 @@ def test_every_cost_series_reads_zero_before_the_first_request(
         "mt_translation_requests_total",
         "mt_shadow_dropped_total",
     ):
+        assert has(found, name, direction="en-de")
         assert value(found, name, direction="en-de") == 0
     assert ("mt_request_student_cost_usd_count", frozenset({("direction", "en-de")})) in found
     assert value(found, "mt_vcpu_price_usd_per_second") == pytest.approx(VCPU_USD_PER_HOUR / 3600)
@@ -156,15 +156,7 @@ def test_live_metrics_pass_promtool_check(cost_service: RunningService) -> None:
 def test_a_price_configuration_error_stops_start_up_naming_the_variable(
     cost_models_dir: Path,
 ) -> None:
-    env = service_env(cost_models_dir, MT_COST_VCPU_USD_PER_HOUR="-0.5", MT_PORT="0")
-    done = subprocess.run(
-        [sys.executable, "-m", "service"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = start_and_fail(cost_models_dir, MT_COST_VCPU_USD_PER_HOUR="-0.5")
     assert done.returncode == 2
     assert "MT_COST_VCPU_USD_PER_HOUR" in done.stderr
     assert "Traceback" not in done.stderr
