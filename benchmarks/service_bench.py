@@ -215,6 +215,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--replicas", type=int, default=0, help="CTranslate2 replicas (0: one per CPU)"
     )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="MT_NAME=VALUE",
+        help="a service setting for both servers, e.g. MT_BATCH_MAX_TOKENS=2048 (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     return parser.parse_args(argv)
 
@@ -230,14 +237,15 @@ def main(argv: list[str] | None = None) -> None:
     direction = (manifest.source_lang, manifest.target_lang)
     settings = ServiceSettings(inter_threads=args.replicas)
     replicas = settings.resolved_inter_threads()
+    extra = dict(item.split("=", 1) for item in args.service_env)
 
     translator = BundleTranslator(args.bundle, manifest, settings)
     warm = sentences[: args.clients * 4]
     raw, raw_single_calls, batched, unbatched = [], [], [], []
     load_before = os.getloadavg()[0]
     with (
-        serve(args.bundle, replicas) as on,
-        serve(args.bundle, replicas, MT_BATCHING="false") as off,
+        serve(args.bundle, replicas, **extra) as on,
+        serve(args.bundle, replicas, **{**extra, "MT_BATCHING": "false"}) as off,
     ):
         for server in (on, off):
             asyncio.run(load(server, warm, args.clients, direction))

@@ -55,7 +55,7 @@ class ServiceSettings(BaseSettings):
     intra_threads: PositiveInt = Field(
         default=1,
         description="Threads inside one replica's batch. Small models lose from more: on a "
-        "2-vCPU node, 2 made the default bundle 2.5-5x slower than 1.",
+        "2-vCPU node, 2 made the default bundle 3x slower than 1.",
     )
     beam_size: PositiveInt | None = Field(
         default=None, description="Override the bundle's beam size (1: greedy, fastest)."

@@ -23,9 +23,10 @@ SUB_BATCH_SENTENCES = 16
 def cpu_replicas(threads: int) -> int:
     """One single-threaded CTranslate2 replica per core.
 
-    On a 2-vCPU node, one replica with 2 intra-op (OpenMP) threads ran 2.5-5x slower than one
+    On a 2-vCPU node, one replica with 2 intra-op (OpenMP) threads ran 3x slower than one
     with 1 thread (its small matrices pay the thread synchronisation), while 2 replicas of 1
-    thread each ran 2x faster: parallel batches, not parallel matrix products.
+    thread each ran 1.7x faster again (benchmarks/ctranslate2_layout.py): parallel batches,
+    not parallel matrix products.
     """
     return threads or os.cpu_count() or 1
 
