@@ -81,7 +81,7 @@ class DocumentService:
 
         def prepare() -> tuple[DocumentFormat, Extraction]:
             fmt = detect(data, filename)
-            return fmt, fmt.prepare(data, guard)
+            return fmt, fmt.prepare(data, guard, target)
 
         fmt, extraction = await self._in_pool(prepare)
         direct = mode == "sync" or (
@@ -89,14 +89,14 @@ class DocumentService:
         )
         if direct:
             out = await self._in_pool(lambda: extraction.translate(translator, guard))
-            return DirectResult(out, filename, fmt.media_type, extraction.characters)
+            return DirectResult(out, filename, fmt.media_type_of(extraction), extraction.characters)
         now = time.time()
         record = JobRecord(
             id=new_job_id(),
             key=new_job_id(),
             filename=filename,
             format=fmt.name,
-            media_type=fmt.media_type,
+            media_type=fmt.media_type_of(extraction),
             source=source,
             target=target,
             characters=extraction.characters,

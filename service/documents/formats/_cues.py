@@ -57,4 +57,4 @@ def extract_cues(decoded: DecodedText) -> tuple[Extraction, int]:
         ]
         return decoded.encode(splice(bodies, endings, edits))
 
-    return Extraction([u for _, u in located], rebuild), cues
+    return Extraction([u for _, u in located], rebuild, decoded.charset), cues

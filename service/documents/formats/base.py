@@ -41,6 +41,11 @@ class DecodedText:
     def encode(self, text: str) -> bytes:
         return self.bom + text.encode(self.encoding)
 
+    @property
+    def charset(self) -> str:
+        """IANA label of the bytes :meth:`encode` writes (UTF-16 with a BOM is "utf-16")."""
+        return "utf-8" if self.encoding == "utf-8" else "utf-16"
+
 
 def decode_text(data: bytes) -> DecodedText | None:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; None for anything else or binary."""
@@ -60,6 +65,7 @@ def decode_text(data: bytes) -> DecodedText | None:
     return DecodedText(text, encoding, bom)
 
 
+_CHARSET_RE = re.compile(r"charset=[\w-]+")
 _ROOT_RE = re.compile(r"\s*<([A-Za-z_][\w.:-]*)([^>]*)>", re.S)
 _SKIP_RE = re.compile(
     r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|<![^>]*>)", re.S | re.I
@@ -96,11 +102,19 @@ class Probe:
 
 
 class Extraction:
-    """The units of one document and how to write the document back once they are translated."""
+    """The units of one document and how to write the document back once they are translated.
 
-    def __init__(self, units: list[Unit], rebuild: Callable[[], bytes]) -> None:
+    ``charset`` is the encoding the rebuilt bytes keep (text formats), so the response can say so;
+    ``target`` is the requested target language, for formats that record it (XLIFF).
+    """
+
+    def __init__(
+        self, units: list[Unit], rebuild: Callable[[], bytes], charset: str | None = None
+    ) -> None:
         self.units = units
         self._rebuild = rebuild
+        self.charset = charset
+        self.target: str | None = None
 
     @property
     def characters(self) -> int:
@@ -144,12 +158,19 @@ class DocumentFormat(ABC):
     def extract(self, data: bytes, guard: Guard) -> Extraction:
         """Parse safely and return the units; raise a DocumentError for bad input."""
 
-    def prepare(self, data: bytes, guard: Guard) -> Extraction:
+    def prepare(self, data: bytes, guard: Guard, target: str | None = None) -> Extraction:
         """Extract and enforce the character limit (the template method's first half)."""
         extraction = self.extract(data, guard)
+        extraction.target = target
         guard.check_characters(extraction.characters)
         guard.check_time()
         return extraction
+
+    def media_type_of(self, extraction: Extraction) -> str:
+        """The response's media type: the format's, with the charset the document really has."""
+        if extraction.charset is None:
+            return self.media_type
+        return _CHARSET_RE.sub(f"charset={extraction.charset}", self.media_type)
 
     def translate(
         self,
@@ -157,9 +178,10 @@ class DocumentFormat(ABC):
         translator: SegmentTranslator,
         guard: Guard,
         progress: ProgressCallback | None = None,
+        target: str | None = None,
     ) -> bytes:
         """Translate a whole document: prepare, translate the units, rebuild."""
-        return self.prepare(data, guard).translate(translator, guard, progress)
+        return self.prepare(data, guard, target).translate(translator, guard, progress)
 
 
 def require_text(data: bytes) -> DecodedText:

@@ -138,7 +138,7 @@ class HtmlFormat(DocumentFormat):
                 text += "\n"
             return decoded.encode(text)
 
-        return Extraction(units, rebuild)
+        return Extraction(units, rebuild, decoded.charset)
 
 
 class XhtmlFormat(DocumentFormat):

@@ -69,7 +69,7 @@ class MarkdownFormat(DocumentFormat):
             ]
             return decoded.encode(splice(bodies, endings, edits))
 
-        return Extraction([unit for _, unit in located], rebuild)
+        return Extraction([unit for _, unit in located], rebuild, decoded.charset)
 
 
 def _raw(tag: Tag) -> str:

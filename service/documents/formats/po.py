@@ -85,4 +85,4 @@ class PoFormat(DocumentFormat):
                     entry.flags.append("fuzzy")
             return decoded.encode(str(catalogue))
 
-        return Extraction(units, rebuild)
+        return Extraction(units, rebuild, decoded.charset)

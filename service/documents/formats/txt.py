@@ -45,4 +45,4 @@ class TxtFormat(DocumentFormat):
             ]
             return decoded.encode(splice(bodies, endings, edits))
 
-        return Extraction(units, rebuild)
+        return Extraction(units, rebuild, decoded.charset)

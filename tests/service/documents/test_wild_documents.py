@@ -1,0 +1,50 @@
+"""Documents from the wild (issue 19): each test is the minimal reproduction of a real file that
+crashed, lost links, lost bytes or overwrote human work."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service.documents.jobs import JobRecord
+from service.documents.serving import DirectResult, DocumentService
+from service.documents.settings import DocumentSettings
+from tests.service.documents.conftest import wrap
+
+SRT_CUE = "1\r\n00:00:01,000 --> 00:00:02,000\r\nHello there.\r\n"
+
+
+def _submit(data: bytes, filename: str, mode: str = "sync") -> DirectResult | JobRecord:
+    """Submit through the document service (the logic behind the route), as the app does."""
+    service = DocumentService(
+        DocumentSettings(_env_file=None),  # type: ignore[call-arg]
+        lambda source, target: wrap,
+    )
+    try:
+        outcome = asyncio.run(service.submit(data, filename, "en", "de", mode))  # type: ignore[arg-type]
+    finally:
+        service.close()
+    return outcome
+
+
+def _direct(data: bytes, filename: str) -> DirectResult:
+    outcome = _submit(data, filename)
+    assert isinstance(outcome, DirectResult)
+    return outcome
+
+
+def test_utf16_subtitles_are_labelled_with_their_own_charset() -> None:
+    data = b"\xff\xfe" + SRT_CUE.encode("utf-16-le")
+    outcome = _direct(data, "film.srt")
+    assert outcome.media_type == "application/x-subrip; charset=utf-16"
+    assert outcome.data.startswith(b"\xff\xfe")
+    assert "«Hello there.»" in outcome.data[2:].decode("utf-16-le")
+
+
+def test_utf8_subtitles_stay_labelled_utf8() -> None:
+    assert _direct(SRT_CUE.encode(), "film.srt").media_type == "application/x-subrip; charset=utf-8"
+
+
+def test_a_utf16_document_job_records_its_charset() -> None:
+    record = _submit(b"\xff\xfe" + "Hello there.\n".encode("utf-16-le"), "a.txt", "async")
+    assert isinstance(record, JobRecord)
+    assert record.media_type == "text/plain; charset=utf-16"
