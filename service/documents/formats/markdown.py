@@ -5,13 +5,20 @@ marker of the Markdown structure stay byte-identical.
 Inside a span, inline markup becomes tags: links and images are ``open``/``close`` pairs (the
 link text or image alt is translated, ``](url "title")`` is kept verbatim), inline code, autolinks,
 bare URLs, inline HTML, escapes, entities and emphasis delimiters are atoms.
+
+A shortcut or collapsed reference link (``[Werkzeug]``, ``[Werkzeug][]``) is found through its
+label, so translating the text alone would break it: its text is translated and the original
+label is written as an explicit reference (``[Werkzeug-translated][Werkzeug]``), which resolves to
+the same definition.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 
 from service.documents.formats._lines import Span, splice, split_lines
 from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
@@ -23,7 +30,7 @@ _ATOM_RE = re.compile(
     r"(?P<code>(?P<ticks>`+).+?(?P=ticks))"
     r"|(?P<auto><(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>)"
     r"|(?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->)"
-    r"|(?P<url>(?:https?|ftp)://[^\s<>()]+[^\s<>().,;:!?'\"])"
+    r"|(?P<url>(?:https?|ftp)://[^\s<>()\[\]]+[^\s<>().,;:!?'\"\[\]])"
     r"|(?P<escape>\\[!-/:-@\[-`{-~])"
     r"|(?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
     r"|(?P<delim>\*+|_+|~~+)"
@@ -48,7 +55,9 @@ class MarkdownFormat(DocumentFormat):
         bodies, endings = split_lines(decoded.text)
         skip = _front_matter_lines(bodies)
         source = "".join(b + e for b, e in zip(bodies[skip:], endings[skip:], strict=True))
-        tokens = MarkdownIt("commonmark").enable("table").parse(source)
+        env: dict[str, Any] = {}
+        tokens = MarkdownIt("commonmark").enable("table").parse(source, env)
+        labels = frozenset(env.get("references", {}))
         cursor: dict[int, int] = {}
         located: list[tuple[list[Span], Unit]] = []
         for token in tokens:
@@ -59,7 +68,7 @@ class MarkdownFormat(DocumentFormat):
             if spans is None:
                 continue
             text = " ".join(bodies[s.line][s.start : s.end] for s in spans)
-            located.append((spans, Unit(inline_pieces(text))))
+            located.append((spans, Unit(inline_pieces(text, labels))))
 
         def rebuild() -> bytes:
             edits = [
@@ -107,9 +116,10 @@ def _locate(
     return spans or None
 
 
-def _brackets(text: str) -> dict[int, tuple[int, int]]:
-    """Link/image openers: position of ``[`` → (position of ``]``, end of the link tail)."""
-    pairs: dict[int, tuple[int, int]] = {}
+def _brackets(text: str, labels: frozenset[str]) -> dict[int, tuple[int, int, str]]:
+    """Link/image openers: position of ``[`` → (position of ``]``, end of the link tail, what
+    the tail becomes: itself, or an explicit reference for a shortcut/collapsed link)."""
+    pairs: dict[int, tuple[int, int, str]] = {}
     stack: list[int] = []
     i = 0
     while i < len(text):
@@ -128,15 +138,23 @@ def _brackets(text: str) -> dict[int, tuple[int, int]]:
             start = stack.pop()
             tail = _LINK_TAIL_RE.match(text, i)
             end = tail.end() if tail else i + 1
-            pairs[start] = (i, end)
+            raw = text[i:end]
+            label = text[start + 1 : i]
+            if raw in ("]", "][]") and normalizeReference(label) in labels:
+                raw = f"][{label}]"
+            pairs[start] = (i, end, raw)
         i += 1
     return pairs
 
 
-def inline_pieces(text: str) -> list[Piece]:
-    """Markdown inline source as pieces: translatable text plus verbatim markup tags."""
-    pairs = _brackets(text)
-    closers: dict[int, int] = {}
+def inline_pieces(text: str, labels: frozenset[str] = frozenset()) -> list[Piece]:
+    """Markdown inline source as pieces: translatable text plus verbatim markup tags.
+
+    ``labels`` are the document's link reference definitions (normalized), so shortcut links
+    keep resolving once their text is translated.
+    """
+    pairs = _brackets(text, labels)
+    closers: dict[int, tuple[int, str]] = {}
     pieces: list[Piece] = []
     buf: list[str] = []
     i = 0
@@ -149,19 +167,21 @@ def inline_pieces(text: str) -> list[Piece]:
     while i < len(text):
         if i in closers:
             flush()
-            end = closers.pop(i)
-            pieces.append(Tag("close", text[i:end]))
+            end, raw = closers.pop(i)
+            pieces.append(Tag("close", raw))
             i = end
             continue
         opener = i + 1 if text.startswith("![", i) else i
         if text[i] in "![" and opener in pairs and (text[i] == "[" or opener == i + 1):
-            close_at, end = pairs[opener]
+            close_at, end, raw = pairs[opener]
             flush()
             pieces.append(Tag("open", text[i : opener + 1]))
-            closers[close_at] = end
+            closers[close_at] = (end, raw)
             i = opener + 1
             continue
         m = _ATOM_RE.match(text, i)
+        if m and any(i < c < m.end() for c in closers):
+            m = None  # an atom never swallows the end of the link it is in
         if m and (m.lastgroup != "delim" or _is_delimiter(text, m.start(), m.end())):
             flush()
             pieces.append(Tag("atom", m.group(0)))

@@ -4,8 +4,13 @@ crashed, lost links, lost bytes or overwrote human work."""
 from __future__ import annotations
 
 import asyncio
+import re
 
+from markdown_it import MarkdownIt
+
+from service.documents.formats.markdown import MarkdownFormat
 from service.documents.jobs import JobRecord
+from service.documents.safety import Guard
 from service.documents.serving import DirectResult, DocumentService
 from service.documents.settings import DocumentSettings
 from tests.service.documents.conftest import wrap
@@ -48,3 +53,47 @@ def test_a_utf16_document_job_records_its_charset() -> None:
     record = _submit(b"\xff\xfe" + "Hello there.\n".encode("utf-16-le"), "a.txt", "async")
     assert isinstance(record, JobRecord)
     assert record.media_type == "text/plain; charset=utf-16"
+
+
+def reverse_words(batch: list[str]) -> list[str]:
+    """Changes every word (outside neutral tags), as a real translation would."""
+    return ["".join(p if p.startswith("<") else _reverse(p) for p in _TAGS.split(s)) for s in batch]
+
+
+_TAGS = re.compile(r"(<[^<>]+>)")
+
+
+def _reverse(text: str) -> str:
+    return re.sub(r"[A-Za-z]+", lambda m: m.group(0)[::-1], text)
+
+
+def _links(markdown: str) -> list[str]:
+    html = MarkdownIt("commonmark").render(markdown)
+    return re.findall(r'<(?:a href|img src)="([^"]*)"', html)
+
+
+def test_markdown_link_whose_text_is_a_url_is_translated_not_crashed(guard: Guard) -> None:
+    data = b"Check [https://securitytxt.org/](https://securitytxt.org/) for more details.\n"
+    out = MarkdownFormat().translate(data, reverse_words, guard).decode()
+    assert out == "kcehC [https://securitytxt.org/](https://securitytxt.org/) rof erom sliated.\n"
+
+
+README_LINKS = """Flask began as a wrapper around [Werkzeug] and [Jinja][].
+See the ![Logo] and [the docs][docs]; [this] is not a link.
+
+[Werkzeug]: https://werkzeug.palletsprojects.com/
+[jinja]: https://jinja.palletsprojects.com/
+[Logo]: logo.png
+[docs]: https://flask.palletsprojects.com/
+"""
+
+
+def test_shortcut_and_collapsed_reference_links_still_resolve_once_translated(
+    guard: Guard,
+) -> None:
+    out = MarkdownFormat().translate(README_LINKS.encode(), reverse_words, guard).decode()
+    assert _links(out) == _links(README_LINKS) and len(_links(out)) == 4
+    assert "[guezkreW][Werkzeug]" in out and "[ajniJ][Jinja]" in out
+    assert "![ogoL][Logo]" in out and "[eht scod][docs]" in out
+    assert "[siht] si ton a knil." in out
+    assert out.endswith(README_LINKS[README_LINKS.index("\n\n") :])
