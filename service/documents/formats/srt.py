@@ -1,4 +1,8 @@
-"""SubRip (.srt): cue text translated; numbering and timings kept byte for byte."""
+"""SubRip (.srt): cue text translated; numbering and timings kept byte for byte.
+
+Cue numbers are optional, as players treat them: some tools write cues that start with the
+timing line, and those come back the same way.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from service.documents.formats._cues import extract_cues
 from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
 from service.documents.safety import Guard
 
-_SRT_RE = re.compile(r"\A\s*\d+[ \t]*\r?\n\s*\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+_SRT_RE = re.compile(r"\A\s*(?:\d+[ \t]*\r?\n\s*)?\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
 
 
 class SrtFormat(DocumentFormat):

@@ -8,6 +8,7 @@ import re
 
 from markdown_it import MarkdownIt
 
+from service.documents.formats import detect
 from service.documents.formats.markdown import MarkdownFormat
 from service.documents.jobs import JobRecord
 from service.documents.safety import Guard
@@ -97,3 +98,20 @@ def test_shortcut_and_collapsed_reference_links_still_resolve_once_translated(
     assert "![ogoL][Logo]" in out and "[eht scod][docs]" in out
     assert "[siht] si ton a knil." in out
     assert out.endswith(README_LINKS[README_LINKS.index("\n\n") :])
+
+
+UNNUMBERED_SRT = """00:00:01,000 --> 00:00:02,500
+Hello there.
+
+00:00:03,000 --> 00:00:04,000
+<i>Goodbye.</i>
+"""
+
+
+def test_srt_without_cue_numbers_is_accepted_and_comes_back_unnumbered(guard: Guard) -> None:
+    fmt = detect(UNNUMBERED_SRT.encode(), "captions.srt")
+    assert fmt.name == "srt"
+    out = fmt.translate(UNNUMBERED_SRT.encode(), wrap, guard).decode()
+    assert out == UNNUMBERED_SRT.replace("Hello there.", "«Hello there.»").replace(
+        "<i>Goodbye.</i>", "«<i>Goodbye.</i>»"
+    )
