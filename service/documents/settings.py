@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +31,10 @@ class DocumentSettings(BaseSettings):
         default=200.0, gt=1, description="max uncompressed/compressed per entry"
     )
     xml_max_depth: int = Field(default=256, gt=0)
+    existing_translations: Literal["keep", "overwrite"] = Field(
+        default="keep",
+        description="XLIFF targets and PO msgstrs a translator already wrote: kept, or replaced",
+    )
     workers: int = Field(default=2, gt=0, description="threads translating documents")
     max_queued_jobs: int = Field(
         default=32, gt=0, description="jobs waiting or running, per replica"

@@ -1,6 +1,8 @@
 """Gettext catalogues (.po, polib): empty msgstrs get the translation of their msgid.
 
-Existing translations, the header, comments, flags, contexts and obsolete entries stay.
+Existing translations are kept (setting ``existing_translations``: ``keep``, the default;
+``overwrite`` replaces them too); every msgstr written here is marked ``fuzzy`` for review. The
+header, comments, flags, contexts and obsolete entries stay.
 Plural entries fill every ``msgstr[n]`` (n from the ``Plural-Forms`` header): index 0 from
 ``msgid``, the others from ``msgid_plural``. printf/Python/ICU-style placeholders are atoms, so
 ``%(count)d`` or ``{name}`` survive translation.
@@ -58,17 +60,18 @@ class PoFormat(DocumentFormat):
             raise CorruptDocumentError("The catalogue could not be read.") from None
         match = _NPLURALS_RE.search(catalogue.metadata.get("Plural-Forms", ""))
         nplurals = int(match.group(1)) if match else 2
+        keep = guard.settings.existing_translations == "keep"
         slots: list[tuple[polib.POEntry, int | None, Unit]] = []
         for entry in catalogue:
             if entry.obsolete or not entry.msgid:
                 continue
             if entry.msgid_plural:
-                if any(entry.msgstr_plural.get(i) for i in range(nplurals)):
+                if keep and any(entry.msgstr_plural.get(i) for i in range(nplurals)):
                     continue
                 slots.append((entry, 0, Unit(placeholder_pieces(entry.msgid))))
                 plural_unit = Unit(placeholder_pieces(entry.msgid_plural))
                 slots.extend((entry, i, plural_unit) for i in range(1, nplurals))
-            elif not entry.msgstr:
+            elif not (keep and entry.msgstr):
                 slots.append((entry, None, Unit(placeholder_pieces(entry.msgid))))
             guard.check_time()
         units = list({id(u): u for _, _, u in slots}.values())

@@ -240,7 +240,9 @@ XLIFF12 = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_xliff12_fills_targets_keeping_ids_notes_and_inline_codes(guard: Guard) -> None:
+def test_xliff12_fills_missing_targets_keeping_ids_notes_inline_codes_and_existing_targets(
+    guard: Guard,
+) -> None:
     out = XliffFormat().translate(XLIFF12.encode(), wrap, guard)
     root = etree.fromstring(out)
     ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
@@ -252,7 +254,7 @@ def test_xliff12_fills_targets_keeping_ids_notes_and_inline_codes(guard: Guard) 
     assert '«Hello <g id="1">dear</g> user<x id="2"/>!»' in xml
     assert units[0].find("x:note", ns).text == "Shown on the home page"
     assert units[1].find("x:target", ns) is None
-    assert units[2].find("x:target", ns).text == "«Goodbye»"
+    assert units[2].find("x:target", ns).text == "old"
     source = etree.tostring(units[0].find("x:source", ns), encoding="unicode", with_tail=False)
     assert '>Hello <g id="1">dear</g> user<x id="2"/>!</source>' in source
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
+import polib
+from lxml import etree
 from markdown_it import MarkdownIt
 
 from service.documents.formats import detect
 from service.documents.formats.markdown import MarkdownFormat
+from service.documents.formats.po import PoFormat
+from service.documents.formats.xliff import XliffFormat
 from service.documents.jobs import JobRecord
 from service.documents.safety import Guard
 from service.documents.serving import DirectResult, DocumentService
@@ -115,3 +119,94 @@ def test_srt_without_cue_numbers_is_accepted_and_comes_back_unnumbered(guard: Gu
     assert out == UNNUMBERED_SRT.replace("Hello there.", "«Hello there.»").replace(
         "<i>Goodbye.</i>", "«<i>Goodbye.</i>»"
     )
+
+
+TRANSLATED_XLIFF12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file source-language="en" target-language="en" datatype="plaintext" original="app">
+    <body>
+      <trans-unit id="human"><source>Save</source><target>Speichern</target></trans-unit>
+      <trans-unit id="final"><source>Open</source><target state="final">Öffnen</target>
+        <alt-trans><source>Open it</source><target>Öffne es</target></alt-trans>
+      </trans-unit>
+      <trans-unit id="missing"><source>Close</source></trans-unit>
+      <trans-unit id="empty"><source>Quit</source><target/></trans-unit>
+      <trans-unit id="new"><source>Print</source><target state="new">Print</target></trans-unit>
+      <trans-unit id="todo"><source>Copy</source><target state="needs-translation"/></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+_X12 = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+
+
+def _targets12(out: bytes) -> dict[str, tuple[str, str | None]]:
+    root = etree.fromstring(out)
+    return {
+        str(u.get("id")): ("".join(t.itertext()), t.get("state"))
+        for u in root.iterfind(".//x:trans-unit", _X12)
+        if (t := u.find("x:target", _X12)) is not None
+    }
+
+
+def test_xliff_keeps_human_targets_translates_the_rest_and_sets_target_language(
+    guard: Guard,
+) -> None:
+    out = XliffFormat().translate(TRANSLATED_XLIFF12.encode(), wrap, guard, target="de")
+    review = "needs-review-translation"
+    assert _targets12(out) == {
+        "human": ("Speichern", None),
+        "final": ("Öffnen", "final"),
+        "missing": ("«Close»", review),
+        "empty": ("«Quit»", review),
+        "new": ("«Print»", review),
+        "todo": ("«Copy»", review),
+    }
+    root = etree.fromstring(out)
+    assert root.find("x:file", _X12).get("target-language") == "de"
+    assert root.find(".//x:alt-trans/x:target", _X12).text == "Öffne es"
+
+
+def test_xliff_overwrite_policy_replaces_every_target() -> None:
+    settings = DocumentSettings(_env_file=None, existing_translations="overwrite")  # type: ignore[call-arg]
+    out = XliffFormat().translate(TRANSLATED_XLIFF12.encode(), wrap, Guard(settings), target="de")
+    texts = {uid: text for uid, (text, _) in _targets12(out).items()}
+    assert texts["human"] == "«Save»" and texts["final"] == "«Open»"
+
+
+def test_xliff_target_language_naming_the_requested_language_is_kept(guard: Guard) -> None:
+    data = TRANSLATED_XLIFF12.replace('target-language="en"', 'target-language="de-AT"')
+    out = XliffFormat().translate(data.encode(), wrap, guard, target="de")
+    assert etree.fromstring(out).find("x:file", _X12).get("target-language") == "de-AT"
+
+
+TRANSLATED_XLIFF20 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en">
+  <file id="f1"><unit id="u1">
+    <segment id="done"><source>Save</source><target>Speichern</target></segment>
+    <segment id="initial" state="initial"><source>Open</source><target>Open</target></segment>
+    <segment id="missing"><source>Close</source></segment>
+  </unit></file>
+</xliff>
+"""
+
+
+def test_xliff20_keeps_human_targets_and_sets_trglang(guard: Guard) -> None:
+    out = XliffFormat().translate(TRANSLATED_XLIFF20.encode(), wrap, guard, target="de")
+    root = etree.fromstring(out)
+    ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    segments = {s.get("id"): s for s in root.iterfind(".//x:segment", ns)}
+    assert segments["done"].find("x:target", ns).text == "Speichern"
+    assert segments["initial"].find("x:target", ns).text == "«Open»"
+    assert segments["missing"].find("x:target", ns).text == "«Close»"
+    assert segments["missing"].get("state") == "translated"
+    assert root.get("trgLang") == "de"
+
+
+def test_po_overwrite_policy_replaces_existing_msgstrs() -> None:
+    catalogue = polib.POFile()
+    catalogue.append(polib.POEntry(msgid="Done", msgstr="Fertig"))
+    settings = DocumentSettings(_env_file=None, existing_translations="overwrite")  # type: ignore[call-arg]
+    out = PoFormat().translate(str(catalogue).encode(), wrap, Guard(settings)).decode()
+    entry = polib.pofile(out)[0]
+    assert entry.msgstr == "«Done»" and "fuzzy" in entry.flags
