@@ -18,7 +18,7 @@ from service.documents.jobs import JobRecord
 from service.documents.safety import Guard
 from service.documents.serving import DirectResult, DocumentService
 from service.documents.settings import DocumentSettings
-from tests.service.documents.conftest import wrap
+from tests.service.documents.conftest import shout, wrap
 
 SRT_CUE = "1\r\n00:00:01,000 --> 00:00:02,000\r\nHello there.\r\n"
 
@@ -210,3 +210,67 @@ def test_po_overwrite_policy_replaces_existing_msgstrs() -> None:
     out = PoFormat().translate(str(catalogue).encode(), wrap, Guard(settings)).decode()
     entry = polib.pofile(out)[0]
     assert entry.msgstr == "«Done»" and "fuzzy" in entry.flags
+
+
+PO_HEADER = """# German translation of app.
+# Copyright (C) 2020
+#
+msgid ""
+msgstr ""
+"Project-Id-Version: app 1.0\\n"
+"Report-Msgid-Bugs-To: \\n"
+"POT-Creation-Date: 2020-01-01 00:00+0000\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: de\\n"
+"Plural-Forms: nplurals=2; "
+"plural=(n != 1);\\n"
+"""
+
+
+def test_po_tag_like_msgids_are_text_and_get_translated(guard: Guard) -> None:
+    entries = '\nmsgid "<no view>"\nmsgstr ""\n\nmsgid "<unavailable>"\nmsgstr ""\n'
+    out = PoFormat().translate((PO_HEADER + entries).encode(), wrap, guard).decode()
+    msgstrs = {e.msgid: e.msgstr for e in polib.pofile(out)}
+    assert msgstrs == {"<no view>": "«<no view>»", "<unavailable>": "«<unavailable>»"}
+
+
+def test_po_markup_inside_text_is_still_kept_as_atoms(guard: Guard) -> None:
+    entries = '\nmsgid "Press <b>Save</b>"\nmsgstr ""\n'
+    out = PoFormat().translate((PO_HEADER + entries).encode(), shout, guard).decode()
+    assert polib.pofile(out)[0].msgstr == "PRESS <b>SAVE</b>"
+
+
+def test_po_keeps_header_and_untouched_entries_byte_for_byte(guard: Guard) -> None:
+    entries = (
+        '\n#: views.py:10\n#, python-format\nmsgid "%d items"\nmsgstr ""\n'
+        '\nmsgid "Done"\nmsgstr "Fertig"\n'
+        '\n#~ msgid "Old"\n#~ msgstr "Alt"\n'
+    )
+    out = PoFormat().translate((PO_HEADER + entries).encode(), wrap, guard).decode()
+    assert out == PO_HEADER + entries.replace(
+        '#, python-format\nmsgid "%d items"\nmsgstr ""',
+        '#, fuzzy, python-format\nmsgid "%d items"\nmsgstr "«%d items»"',
+    )
+
+
+def test_po_one_entry_file_gains_no_stray_comment_line(guard: Guard) -> None:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    data = header + '\nmsgid "Hello"\nmsgstr ""\n'
+    out = PoFormat().translate(data.encode(), wrap, guard).decode()
+    assert out == data.replace(
+        'msgid "Hello"\nmsgstr ""', '#, fuzzy\nmsgid "Hello"\nmsgstr "«Hello»"'
+    )
+
+
+def test_po_plural_and_multiline_msgstrs_are_written_as_gettext_reads_them(guard: Guard) -> None:
+    entries = (
+        '\nmsgctxt "nav"\nmsgid "%d file"\nmsgid_plural "%d files"\nmsgstr[0] ""\nmsgstr[1] ""\n'
+        '\nmsgid ""\n"Line one\\n"\n"line two"\nmsgstr ""\n'
+    )
+    out = PoFormat().translate((PO_HEADER + entries).encode(), wrap, guard).decode()
+    entries_out = list(polib.pofile(out))
+    assert entries_out[0].msgstr_plural == {0: "«%d file»", 1: "«%d files»"}
+    assert entries_out[1].msgstr == "«Line one\nline two»"
+    assert 'msgstr ""\n"«Line one\\n"\n"line two»"\n' in out
+    assert out.startswith(PO_HEADER)
