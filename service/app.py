@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from service.api.deepl.api_router import router as deepl_router
 from service.api.health import router as health_router
@@ -27,7 +28,7 @@ from service.cost import CostAccounting, CostSettings, load_cost_settings
 from service.documents import DocumentSettings, include_documents
 from service.engine.dispatcher import BatchListener
 from service.engine.registry import ModelRegistry
-from service.errors import ServiceError
+from service.errors import ClientDisconnectedError, ServiceError
 from service.metrics import ServiceMetrics
 from service.middleware import BodyLimitMiddleware, MetricsMiddleware
 from service.pipeline import TranslationPipeline
@@ -69,6 +70,14 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _client_left(request: Request) -> JSONResponse:
+    """A client that closes mid-request is its own doing: one info line, a 499 nobody reads."""
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    logger.info("client closed the connection during %s %s", request.method, route)
+    error = ClientDisconnectedError("the client closed the connection")
+    return error_response(error.status_code, error.code, error.message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to the envelope, in one place."""
 
@@ -80,8 +89,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return error_response(422, "invalid_request", _validation_message(exc))
 
+    async def on_client_disconnect(request: Request, exc: Exception) -> JSONResponse:
+        return _client_left(request)
+
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's 400 for a body cut short
+            return _client_left(request)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
@@ -92,6 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
     app.add_exception_handler(Exception, on_unexpected)
 
 
