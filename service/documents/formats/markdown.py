@@ -10,6 +10,10 @@ A shortcut or collapsed reference link (``[Werkzeug]``, ``[Werkzeug][]``) is fou
 label, so translating the text alone would break it: its text is translated and the original
 label is written as an explicit reference (``[Werkzeug-translated][Werkzeug]``), which resolves to
 the same definition.
+
+markdown-it stops parsing blocks nested deeper than its ``maxNesting`` and leaves the rest
+unparsed, which would come back untranslated without a word: a document nested more than
+:data:`MAX_NESTING` levels (a quote is one level, a list item two) is refused instead.
 """
 
 from __future__ import annotations
@@ -20,11 +24,15 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 
+from service.documents.errors import UnsafeDocumentError
 from service.documents.formats._lines import Span, splice, split_lines
 from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
 from service.documents.safety import Guard
 from service.documents.segments import Piece, Tag, Unit, rewrap
 
+#: Deepest block nesting accepted. markdown-it is given room for more: text sits one level below
+#: its innermost block, and a cut-off document always has a token two levels below the limit.
+MAX_NESTING = 32
 _FRONT_MATTER_RE = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n")
 _ATOM_RE = re.compile(
     r"(?P<code>(?P<ticks>`+).+?(?P=ticks))"
@@ -56,7 +64,12 @@ class MarkdownFormat(DocumentFormat):
         skip = _front_matter_lines(bodies)
         source = "".join(b + e for b, e in zip(bodies[skip:], endings[skip:], strict=True))
         env: dict[str, Any] = {}
-        tokens = MarkdownIt("commonmark").enable("table").parse(source, env)
+        md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING + 3}).enable("table")
+        tokens = md.parse(source, env)
+        if any(token.level > MAX_NESTING + 1 for token in tokens):
+            raise UnsafeDocumentError(
+                f"The Markdown is nested more than {MAX_NESTING} levels deep."
+            )
         labels = frozenset(env.get("references", {}))
         cursor: dict[int, int] = {}
         located: list[tuple[list[Span], Unit]] = []

@@ -1,0 +1,39 @@
+"""A limit refuses, it never truncates (issue 11, item 6): under a nesting limit every word is
+translated and every byte kept; over it the document is refused with a 4xx that says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.documents.errors import UnsafeDocumentError
+from service.documents.formats.markdown import MAX_NESTING, MarkdownFormat
+from service.documents.safety import Guard
+from tests.service.documents.conftest import wrap
+
+
+def _quotes(depth: int) -> bytes:
+    return ("> " * depth + "Deep quote.\n\nAfter the quote.\n").encode()
+
+
+def _lists(depth: int) -> bytes:
+    items = "".join("  " * i + f"- Item {i}\n" for i in range(depth))
+    return (items + "\nAfter the list.\n").encode()
+
+
+def test_markdown_nested_up_to_the_limit_is_translated_completely(guard: Guard) -> None:
+    out = MarkdownFormat().translate(_quotes(MAX_NESTING), wrap, guard).decode()
+    assert out == "> " * MAX_NESTING + "«Deep quote.»\n\n«After the quote.»\n"
+    lists = MarkdownFormat().translate(_lists(MAX_NESTING // 2), wrap, guard).decode()
+    assert lists.count("«") == MAX_NESTING // 2 + 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [_quotes(MAX_NESTING + 1), _quotes(MAX_NESTING + 8), _quotes(5000), _lists(MAX_NESTING)],
+    ids=["quote-one-over", "quote-cut-by-parser", "quote-5000", "list-over"],
+)
+def test_markdown_nested_beyond_the_limit_is_refused_not_left_untranslated(
+    data: bytes, guard: Guard
+) -> None:
+    with pytest.raises(UnsafeDocumentError, match="nested more than 32 levels"):
+        MarkdownFormat().translate(data, wrap, guard)
