@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from service.api.deepl.api_router import router as deepl_router
 from service.api.health import router as health_router
 from service.api.metrics import router as metrics_router
+from service.api.openapi import install_openapi
 from service.api.v1.api_router import router as v1_router
 from service.cost import CostAccounting, CostSettings, load_cost_settings
 from service.documents import DocumentSettings, include_documents
@@ -79,7 +80,9 @@ def _client_left(request: Request) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every error to the envelope, in one place."""
+    """Map every error to the envelope, in one place, and declare them so in the OpenAPI
+    document (FastAPI's own 422 included; `service.api.openapi`)."""
+    install_openapi(app)
 
     async def on_service_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ServiceError)

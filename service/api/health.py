@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from service.api.deps import RuntimeDep
+from service.api.openapi import error_responses
 from service.errors import EngineDeadError, NotReadyError
 from service.runtime import Lifecycle, Runtime
 
@@ -16,7 +17,7 @@ class Status(BaseModel):
     status: str
 
 
-@router.get("/healthz", response_model=Status)
+@router.get("/healthz", response_model=Status, responses=error_responses(503))
 async def healthz(request: Request) -> Status:
     """Alive: the process answers (also while loading) and every model's worker threads run."""
     lifecycle: Lifecycle = request.app.state.lifecycle
@@ -34,7 +35,7 @@ async def healthz(request: Request) -> Status:
 @router.get(
     "/readyz",
     response_model=Status,
-    responses={503: {"description": "Starting or draining"}},
+    responses=error_responses(503),
 )
 async def readyz(runtime: RuntimeDep) -> Status:
     """Ready: every bundle loaded, checksums verified and a warm-up translation done.

@@ -21,8 +21,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from service.api.openapi import error_responses
 from service.documents.errors import DocumentTooLargeError, InvalidDocumentRequestError
 from service.documents.protocol import (
+    DEEPL_UPLOAD_BODY,
+    KEY_BODY,
+    TRANSLATED_FILE,
+    UPLOAD_BODY,
+    UPLOAD_ERRORS,
     DeepLDocumentHandle,
     DeepLDocumentStatus,
     DocumentCreated,
@@ -85,7 +91,11 @@ def _file_response(data: bytes, filename: str, media_type: str) -> Response:
     return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-@router.post("/v1/documents", responses={202: {"model": DocumentCreated}})
+@router.post(
+    "/v1/documents",
+    responses={**TRANSLATED_FILE, 202: {"model": DocumentCreated}, **UPLOAD_ERRORS},
+    openapi_extra=UPLOAD_BODY,
+)
 async def submit_document(request: Request, service: Service) -> Response:
     """Translate a document (multipart: ``file``, ``source``, ``target``, optional ``mode``:
     auto/sync/async). Small documents come back translated at once; larger ones get 202 and an
@@ -104,21 +114,23 @@ async def submit_document(request: Request, service: Service) -> Response:
     return JSONResponse(body.model_dump(), status_code=202)
 
 
-@router.get("/v1/documents/{job_id}")
+@router.get("/v1/documents/{job_id}", responses=error_responses(404))
 async def document_status(job_id: str, service: Service) -> DocumentStatusPublic:
     """Status, progress (segments done/total), estimated seconds remaining and characters."""
     record = await run_in_threadpool(service.status, job_id)
     return DocumentStatusPublic.of(record)
 
 
-@router.get("/v1/documents/{job_id}/result")
+@router.get(
+    "/v1/documents/{job_id}/result", responses={**TRANSLATED_FILE, **error_responses(404, 409)}
+)
 async def document_result(job_id: str, service: Service) -> Response:
     """The translated document (409 while it is still being translated)."""
     data, record = await run_in_threadpool(service.result, job_id)
     return _file_response(data, record.filename, record.media_type)
 
 
-@router.delete("/v1/documents/{job_id}", status_code=204)
+@router.delete("/v1/documents/{job_id}", status_code=204, responses=error_responses(404))
 async def delete_document(job_id: str, service: Service) -> Response:
     """Forget a job and its result."""
     await run_in_threadpool(service.delete, job_id)
@@ -137,7 +149,11 @@ async def _fields(request: Request) -> dict[str, Any]:
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
-@router.post("/v2/document")
+@router.post(
+    "/v2/document",
+    responses=UPLOAD_ERRORS,
+    openapi_extra=DEEPL_UPLOAD_BODY,
+)
 async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandle:
     """DeepL: upload a document; always a job."""
     fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
@@ -152,7 +168,9 @@ async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandl
     return DeepLDocumentHandle(document_id=outcome.id, document_key=outcome.key)
 
 
-@router.post("/v2/document/{document_id}")
+@router.post(
+    "/v2/document/{document_id}", responses=error_responses(400, 404), openapi_extra=KEY_BODY
+)
 async def deepl_status(document_id: str, request: Request, service: Service) -> DeepLDocumentStatus:
     """DeepL: status of an uploaded document."""
     key = str((await _fields(request)).get("document_key", ""))
@@ -160,7 +178,11 @@ async def deepl_status(document_id: str, request: Request, service: Service) -> 
     return DeepLDocumentStatus.of(record)
 
 
-@router.post("/v2/document/{document_id}/result")
+@router.post(
+    "/v2/document/{document_id}/result",
+    responses={**TRANSLATED_FILE, **error_responses(400, 404, 409)},
+    openapi_extra=KEY_BODY,
+)
 async def deepl_result(document_id: str, request: Request, service: Service) -> Response:
     """DeepL: download the translated document."""
     key = str((await _fields(request)).get("document_key", ""))

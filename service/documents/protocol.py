@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
+from service.api.contract import language_schema
+from service.api.openapi import Responses, error_responses
 from service.documents.jobs import JobRecord, JobStatus
 
 
@@ -76,3 +80,45 @@ class DeepLDocumentStatus(BaseModel):
             billed_characters=record.characters if record.status == "done" else None,
             error_message=record.error_message if record.status == "error" else None,
         )
+
+
+# What the routes read themselves (multipart uploads, DeepL's key forms) and answer, stated
+# for the OpenAPI document.
+_FILE = {"type": "string", "format": "binary"}
+_LANGUAGE = {"type": "string", "minLength": 2, "maxLength": 35, **language_schema()}
+
+
+def _request_body(media_types: tuple[str, ...], required: list[str], **fields: Any) -> Any:
+    schema = {"type": "object", "required": required, "properties": fields}
+    content = {media: {"schema": schema} for media in media_types}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+UPLOAD_BODY = _request_body(
+    ("multipart/form-data",),
+    ["file", "target"],
+    file=_FILE,
+    target=_LANGUAGE,
+    source=_LANGUAGE,
+    mode={"type": "string", "enum": ["auto", "sync", "async"]},
+)
+DEEPL_UPLOAD_BODY = _request_body(
+    ("multipart/form-data",),
+    ["file", "target_lang"],
+    file=_FILE,
+    target_lang=_LANGUAGE,
+    source_lang=_LANGUAGE,
+    filename={"type": "string"},
+)
+KEY_BODY = _request_body(
+    ("application/x-www-form-urlencoded", "application/json"),
+    ["document_key"],
+    document_key={"type": "string"},
+)
+TRANSLATED_FILE: Responses = {
+    200: {
+        "description": "The translated document, in its own media type",
+        "content": {"application/octet-stream": {"schema": _FILE}},
+    }
+}
+UPLOAD_ERRORS = error_responses(400, 413, 415, 422, 429, 503)

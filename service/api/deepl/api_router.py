@@ -20,6 +20,7 @@ from service.api.deepl.protocol import (
     DeepLUsage,
 )
 from service.api.deps import RuntimeDep, unless_disconnected
+from service.api.openapi import error_responses
 from service.errors import InvalidRequestError
 
 router = APIRouter(prefix="/v2", tags=["deepl"])
@@ -57,6 +58,7 @@ def _validation_message(error: ValidationError) -> str:
 @router.post(
     "/translate",
     response_model=DeepLTranslateResponse,
+    responses=error_responses(400, 413, 422, 429, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -81,11 +83,21 @@ async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResp
     return await unless_disconnected(request, serving.translate(runtime.pipeline, body))
 
 
-@router.api_route(
+# GET and POST each get their own operation id (one route with both would repeat it).
+_LANGUAGES: dict[str, Any] = {
+    "response_model": list[DeepLLanguage],
+    "response_model_exclude_none": True,
+}
+
+
+@router.get(
+    "/languages", operation_id="deepl_languages", **_LANGUAGES, responses=error_responses(422, 503)
+)
+@router.post(
     "/languages",
-    methods=["GET", "POST"],
-    response_model=list[DeepLLanguage],
-    response_model_exclude_none=True,
+    operation_id="deepl_languages_form",
+    **_LANGUAGES,
+    responses=error_responses(400, 413, 422, 503),
 )
 async def languages(
     request: Request, runtime: RuntimeDep, type: Literal["source", "target"] | None = None
@@ -98,7 +110,8 @@ async def languages(
     return serving.languages(runtime.registry, kind or "source")
 
 
-@router.api_route("/usage", methods=["GET", "POST"], response_model=DeepLUsage)
+@router.get("/usage", operation_id="deepl_usage", responses=error_responses(503))
+@router.post("/usage", operation_id="deepl_usage_form", responses=error_responses(413, 503))
 async def usage(runtime: RuntimeDep) -> DeepLUsage:
     """Characters translated by this process (DeepL's usage shape)."""
     return serving.usage(runtime.usage)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.api.contract import language_schema
+from service.api.v1.protocol import Texts
+
 
 class DeepLTranslateRequest(BaseModel):
     """`POST /v2/translate`, from a JSON or a form body; options we do not implement
@@ -11,10 +14,15 @@ class DeepLTranslateRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: list[str] = Field(description="Texts to translate, in order.")
-    target_lang: str = Field(min_length=2, max_length=35, description="e.g. DE, EN-GB.")
+    text: Texts = Field(description="Texts to translate, in order.")
+    target_lang: str = Field(
+        min_length=2, max_length=35, json_schema_extra=language_schema(), description="e.g. DE."
+    )
     source_lang: str | None = Field(
-        default=None, max_length=35, description="e.g. EN; may be left out when one fits."
+        default=None,
+        max_length=35,
+        json_schema_extra=language_schema(),
+        description="e.g. EN; may be left out when one bundle translates into target_lang.",
     )
 
 

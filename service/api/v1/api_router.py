@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from service.api.deps import RuntimeDep, unless_disconnected
+from service.api.openapi import error_responses
 from service.api.v1 import serving
 from service.api.v1.protocol import (
-    ErrorResponse,
     LanguagesResponse,
     TranslateRequest,
     TranslateResponse,
@@ -15,19 +15,12 @@ from service.api.v1.protocol import (
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        400: "Unsupported direction",
-        413: "Body, texts or characters over the limits",
-        422: "Empty or invalid text",
-        429: "Queue full; see Retry-After",
-        503: "Not ready",
-    }.items()
-}
 
-
-@router.post("/translate", response_model=TranslateResponse, responses=_ERRORS)
+@router.post(
+    "/translate",
+    response_model=TranslateResponse,
+    responses=error_responses(400, 413, 422, 429, 503),
+)
 async def translate(
     body: TranslateRequest, request: Request, runtime: RuntimeDep
 ) -> TranslateResponse:
@@ -38,7 +31,7 @@ async def translate(
     return await unless_disconnected(request, serving.translate(runtime.pipeline, body))
 
 
-@router.get("/languages", response_model=LanguagesResponse)
+@router.get("/languages", response_model=LanguagesResponse, responses=error_responses(503))
 async def languages(runtime: RuntimeDep) -> LanguagesResponse:
     """The directions served, with each bundle's name, version, teacher and quality."""
     return serving.languages(runtime.registry)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from bundle import TestSetQuality
+from service.api.contract import language_schema, text_schema, texts_schema
+
+# The schema states the pipeline's rules (non-blank, limits); the pipeline checks them, with
+# its own error codes (empty_text, too_many_texts...), so validation here stays lenient.
+Text = Annotated[str, Field(json_schema_extra=text_schema())]
+Texts = Annotated[list[Text], Field(json_schema_extra=texts_schema())]
 
 
 class TranslateRequest(BaseModel):
@@ -15,9 +23,19 @@ class TranslateRequest(BaseModel):
         },
     )
 
-    text: str | list[str] = Field(description="One text, or a list of texts translated in order.")
-    source: str = Field(min_length=2, max_length=35, description="Source language, e.g. 'en'.")
-    target: str = Field(min_length=2, max_length=35, description="Target language, e.g. 'de'.")
+    text: Text | Texts = Field(description="One text, or a list of texts translated in order.")
+    source: str = Field(
+        min_length=2,
+        max_length=35,
+        json_schema_extra=language_schema(),
+        description="Source language, e.g. 'en'.",
+    )
+    target: str = Field(
+        min_length=2,
+        max_length=35,
+        json_schema_extra=language_schema(),
+        description="Target language, e.g. 'de'.",
+    )
 
     def texts(self) -> list[str]:
         return [self.text] if isinstance(self.text, str) else list(self.text)

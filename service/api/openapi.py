@@ -1,0 +1,97 @@
+"""The OpenAPI document as the service really behaves, so a generated client can trust it.
+
+Routes declare their error statuses with :func:`error_responses` (the one envelope). At
+generation time :func:`install_openapi` adds what only the app knows: the configured limits
+(schemas mark them with ``x-limit``) and FastAPI's own 422, which the app answers in the
+envelope too (``service.app``), not in FastAPI's ``HTTPValidationError`` shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from service.api.v1.protocol import ErrorResponse
+from service.settings import ServiceSettings
+
+_DESCRIPTIONS = {
+    400: "Bad request: a direction no bundle serves, or a malformed form",
+    404: "No such job (unknown, deleted or expired)",
+    409: "The job is not done yet, or it failed",
+    413: "Over a limit: body bytes, texts or characters (see the error code)",
+    415: "The document type is not supported or does not match its content",
+    422: "Invalid request: the body or a parameter does not match the schema, an empty or "
+    "invalid text, an unsafe or damaged document",
+    429: "A queue is full; retry after the Retry-After header's seconds",
+    503: "Not ready (starting or draining), or a translation worker stopped",
+}
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def error_responses(*statuses: int) -> Responses:
+    """``responses=`` of a route: each status it can really answer, in the error envelope."""
+    return {
+        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve the contract: limits from ``app.state.settings``, every 422 in the envelope."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            settings: ServiceSettings = app.state.settings
+            _fill_limits(document, settings)
+            _envelope_for_validation_errors(document)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _fill_limits(node: Any, settings: ServiceSettings) -> None:
+    """Replace each ``x-limit`` marker with the keyword and value the settings give it."""
+    limits: dict[str, Callable[[], tuple[str, int]]] = {
+        "characters": lambda: ("maxLength", settings.max_chars_per_request),
+        "texts": lambda: ("maxItems", settings.max_texts_per_request),
+    }
+    if isinstance(node, dict):
+        marker = node.pop("x-limit", None)
+        if marker is not None:
+            keyword, value = limits[marker]()
+            node[keyword] = value
+        children = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return
+    for child in children:
+        _fill_limits(child, settings)
+
+
+def _envelope_for_validation_errors(document: dict[str, Any]) -> None:
+    """FastAPI declares its 422 as ``HTTPValidationError``; the app answers the envelope."""
+    envelope = error_responses(422)[422]
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            if response is not None and "HTTPValidationError" in str(response):
+                response["description"] = envelope["description"]
+                response["content"] = {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                }
+    schemas = document.get("components", {}).get("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
