@@ -14,10 +14,12 @@ import gzip
 import itertools
 import random
 import re
+import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +96,48 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
 
 
+@cache
+def _plain_http() -> ssl.SSLContext:
+    """One TLS context for every client: loopback is plain HTTP, and httpx would otherwise
+    load the CA bundle for each client it creates (~20 ms of CPU each)."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def client(connections: int = 64) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S)
+    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, verify=_plain_http())
+
+
+class ClientPool:
+    """Keep-alive connections for load, one single-connection httpx client each.
+
+    One httpx client with many connections costs the load generator more CPU the more
+    requests wait for a connection (httpcore rescans its waiting requests on every release):
+    measured on 2 busy vCPUs, 4.2 ms of client CPU per request with 64 connections in one
+    client against 1.6 ms with 64 one-connection clients. Waiting here is a FIFO queue.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.clients: list[httpx.AsyncClient] = []
+        self.idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+
+    async def post(self, url: str, body: dict[str, Any]) -> httpx.Response:
+        if not self.idle.empty() or len(self.clients) >= self.limit:
+            http = await self.idle.get()
+        else:
+            http = client(1)
+            self.clients.append(http)
+        try:
+            return await http.post(url, json=body)
+        finally:
+            self.idle.put_nowait(http)
+
+    async def __aenter__(self) -> ClientPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(*(http.aclose() for http in self.clients))
 
 
 # ---------------------------------------------------------------------------------- server state
@@ -219,10 +260,10 @@ class LoadStats:
 
 
 async def _send(
-    http: httpx.AsyncClient, url: str, body: dict[str, Any], since: float, stats: LoadStats
+    pool: ClientPool, url: str, body: dict[str, Any], since: float, stats: LoadStats
 ) -> None:
     try:
-        response = await http.post(url, json=body)
+        response = await pool.post(url, body)
         stats.add(response.status_code, time.perf_counter() - since)
     except httpx.HTTPError as error:
         stats.errors[type(error).__name__] += 1
@@ -238,12 +279,12 @@ async def closed_loop(
     cpu, start = time.process_time(), time.perf_counter()
     deadline = start + seconds
 
-    async def one_client(http: httpx.AsyncClient) -> None:
+    async def one_client(pool: ClientPool) -> None:
         while time.perf_counter() < deadline:
-            await _send(http, url, make(), time.perf_counter(), stats)
+            await _send(pool, url, make(), time.perf_counter(), stats)
 
-    async with client(clients) as http:
-        await asyncio.gather(*(one_client(http) for _ in range(clients)))
+    async with ClientPool(clients) as pool:
+        await asyncio.gather(*(one_client(pool) for _ in range(clients)))
     stats.wall_s, stats.client_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     return stats
 
@@ -264,7 +305,7 @@ async def open_loop(
     count = max(1, int(rate * seconds))
     cpu, start = time.process_time(), time.perf_counter()
     tasks: list[asyncio.Task[None]] = []
-    async with client(connections) as http:
+    async with ClientPool(connections) as pool:
         for i in range(count):
             due = start + i / rate
             delay = due - time.perf_counter()
@@ -272,7 +313,7 @@ async def open_loop(
                 await asyncio.sleep(delay)
             stats.schedule_lag.append(max(0.0, time.perf_counter() - due))
             payload = body(i) if body is not None else ctx.translate_body()
-            tasks.append(asyncio.create_task(_send(http, url, payload, due, stats)))
+            tasks.append(asyncio.create_task(_send(pool, url, payload, due, stats)))
         await asyncio.gather(*tasks)
     stats.wall_s, stats.client_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     return stats

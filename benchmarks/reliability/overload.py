@@ -45,7 +45,7 @@ async def overloaded(ctx: Context, seconds: float) -> tuple[list[Row], list[floa
     before = await server_5xx(ctx.url)
     stop = asyncio.Event()
     prober = asyncio.create_task(probe_health(ctx.url, stop))
-    stats = await open_loop(ctx, rate, seconds, connections=1024)
+    stats = await open_loop(ctx, rate, seconds)
     stop.set()
     health = await prober
     counted = delta(before, await server_5xx(ctx.url))
