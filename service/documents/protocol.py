@@ -94,22 +94,17 @@ def _request_body(media_types: tuple[str, ...], required: list[str], **fields: A
     return {"requestBody": {"required": True, "content": content}}
 
 
-UPLOAD_BODY = _request_body(
-    ("multipart/form-data",),
-    ["file", "target"],
-    file=_FILE,
-    target=_LANGUAGE,
-    source=_LANGUAGE,
-    mode={"type": "string", "enum": ["auto", "sync", "async"]},
+def _upload_body(target: str, source: str, **fields: Any) -> Any:
+    languages = {target: _LANGUAGE, source: _LANGUAGE}
+    return _request_body(
+        ("multipart/form-data",), ["file", target], file=_FILE, **languages, **fields
+    )
+
+
+UPLOAD_BODY = _upload_body(
+    "target", "source", mode={"type": "string", "enum": ["auto", "sync", "async"]}
 )
-DEEPL_UPLOAD_BODY = _request_body(
-    ("multipart/form-data",),
-    ["file", "target_lang"],
-    file=_FILE,
-    target_lang=_LANGUAGE,
-    source_lang=_LANGUAGE,
-    filename={"type": "string"},
-)
+DEEPL_UPLOAD_BODY = _upload_body("target_lang", "source_lang", filename={"type": "string"})
 KEY_BODY = _request_body(
     ("application/x-www-form-urlencoded", "application/json"),
     ["document_key"],
