@@ -47,3 +47,8 @@ reference-bundle: setup
 	  --set evaluate.baseline_bundle=work/multi30k-en-de-baseline/bundles/en-de
 	rm -rf service/bundles/en-de
 	cp -r $(REFERENCE_WORK)/bundles/en-de service/bundles/en-de
+
+# The reliability suite of issue 11 against a service it starts on loopback (docs/reliability.md):
+# ~15 min; `make reliability ARGS=--quick` for ~3 min. Results in work/reliability/results.{md,json}.
+reliability: setup
+	$(BIN)/python -m benchmarks.reliability --start --out work/reliability/results $(ARGS)

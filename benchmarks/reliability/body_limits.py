@@ -73,10 +73,11 @@ async def run(ctx: Context) -> list[Row]:
             )
         )
     status, seconds, sent = await chunked(ctx, "/v1/translate")
+    answer = "no answer read (connection reset)" if status is None else str(status)
     rows.append(
         Row(
             "20 MiB chunked body to /v1/translate",
-            f"{status} in {ms(seconds)}",
+            f"{answer} in {ms(seconds)}",
             "413 before the body is all sent",
             status == 413 and sent < BODY,
             f"{sent / 2**20:.1f} MiB sent when the answer came",
