@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where.add_argument("--start", action="store_true", help="start `python -m service` here")
     parser.add_argument("--pid", type=int, help="the server's pid, for RSS (with --url)")
     parser.add_argument("--quick", action="store_true", help="short phases (~3 min in all)")
-    parser.add_argument("--soak-seconds", type=float, help="soak length (600; --quick: 60)")
+    parser.add_argument("--soak-seconds", type=float, help="soak length (600; --quick: 45)")
     parser.add_argument(
         "--checks",
         help="comma-separated subset of: " + ", ".join(c.NAME for c in CHECKS),
@@ -166,7 +166,7 @@ def context(
         url=url,
         pid=pid,
         quick=args.quick,
-        soak_seconds=args.soak_seconds or (60.0 if args.quick else 600.0),
+        soak_seconds=args.soak_seconds or (45.0 if args.quick else 600.0),
         source=source,
         target=target,
         captions=load_captions(args.captions),

@@ -128,6 +128,7 @@ def hostile() -> tuple[tuple[str, str, bytes], ...]:
         ("truncated .docx (first half)", "truncated.docx", valid[: len(valid) // 2]),
         ("corrupt .docx (random bytes)", "random.docx", rng.randbytes(50_000)),
         ("corrupt .xlsx (random bytes)", "random.xlsx", rng.randbytes(50_000)),
+        ("corrupt .docx, 12 MB (the upload's own cost)", "big.docx", rng.randbytes(12_000_000)),
         ("binary named .txt", "binary.txt", rng.randbytes(20_000)),
         ("HTML named .docx", "page.docx", nested_html(3)),
         (".docx named .pptx", "slides.pptx", valid),

@@ -27,7 +27,7 @@ async def fuzz(ctx: Context, report: Path, workdir: Path) -> tuple[int | None, s
     """Run st; its exit code (None: killed at the time limit) and the tail of its output."""
     command = st_command()
     assert command is not None
-    examples, limit = (10, 120) if ctx.quick else (40, 300)
+    examples, limit = (5, 120) if ctx.quick else (25, 300)
     process = await asyncio.create_subprocess_exec(
         command, "run", f"{ctx.url}/openapi.json", "--checks", "all",
         "--max-examples", str(examples), "--workers", "2", "--seed", "11", "--no-color",

@@ -1,4 +1,4 @@
-"""Soak: half of capacity, open loop, for ``--soak-seconds`` (600 by default, 60 with
+"""Soak: half of capacity, open loop, for ``--soak-seconds`` (600 by default, 45 with
 ``--quick``), normal captions mixed with pathological texts (every 20th request) and hostile
 documents (one every 5 s); the server's RSS (/proc/PID/status VmRSS, every second) must grow
 by less than 100 MB from the start to 5 s after the end, and no request may get a 5xx."""

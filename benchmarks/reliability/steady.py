@@ -21,7 +21,7 @@ async def measure(ctx: Context) -> float:
 
 async def run(ctx: Context) -> list[Row]:
     rate = SHARE * await capacity.measure(ctx)
-    seconds = ctx.seconds(60, 20)
+    seconds = ctx.seconds(45, 20)
     before = await server_5xx(ctx.url)
     stats = await open_loop(ctx, rate, seconds)
     counted = delta(before, await server_5xx(ctx.url))
