@@ -8,7 +8,6 @@ envelope too (``service.app``), not in FastAPI's ``HTTPValidationError`` shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -52,8 +51,7 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            settings: ServiceSettings = app.state.settings
-            _fill_limits(document, settings)
+            _fill_limits(document, _limits(getattr(app.state, "settings", None)))
             _envelope_for_validation_errors(document)
             app.openapi_schema = document
         return app.openapi_schema
@@ -61,16 +59,22 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _fill_limits(node: Any, settings: ServiceSettings) -> None:
-    """Replace each ``x-limit`` marker with the keyword and value the settings give it."""
-    limits: dict[str, Callable[[], tuple[str, int]]] = {
-        "characters": lambda: ("maxLength", settings.max_chars_per_request),
-        "texts": lambda: ("maxItems", settings.max_texts_per_request),
+def _limits(settings: ServiceSettings | None) -> dict[str, tuple[str, int]]:
+    """``x-limit`` marker -> (JSON Schema keyword, value); none for an app without settings."""
+    if settings is None:
+        return {}
+    return {
+        "characters": ("maxLength", settings.max_chars_per_request),
+        "texts": ("maxItems", settings.max_texts_per_request),
     }
+
+
+def _fill_limits(node: Any, limits: dict[str, tuple[str, int]]) -> None:
+    """Replace each ``x-limit`` marker with the keyword and value it stands for."""
     if isinstance(node, dict):
         marker = node.pop("x-limit", None)
-        if marker is not None:
-            keyword, value = limits[marker]()
+        if marker in limits:
+            keyword, value = limits[marker]
             node[keyword] = value
         children = list(node.values())
     elif isinstance(node, list):
@@ -78,7 +82,7 @@ def _fill_limits(node: Any, settings: ServiceSettings) -> None:
     else:
         return
     for child in children:
-        _fill_limits(child, settings)
+        _fill_limits(child, limits)
 
 
 def _envelope_for_validation_errors(document: dict[str, Any]) -> None:
