@@ -111,15 +111,18 @@ def render_tagged(pieces: Sequence[Piece]) -> str:
 
 
 def _merge_text(pieces: Iterable[Piece]) -> list[Piece]:
+    """Adjacent strings joined, empty ones dropped (joined once: repeated ``+`` is quadratic)."""
     merged: list[Piece] = []
-    for p in pieces:
+    texts: list[str] = []
+    for p in [*pieces, None]:
         if isinstance(p, str):
-            if not p:
-                continue
-            if merged and isinstance(merged[-1], str):
-                merged[-1] = merged[-1] + p
-                continue
-        merged.append(p)
+            texts.append(p)
+            continue
+        if text := "".join(texts):
+            merged.append(text)
+        texts = []
+        if p is not None:
+            merged.append(p)
     return merged
 
 
@@ -248,8 +251,10 @@ def translate_units(
 ) -> None:
     """Translate every translatable unit in place (``unit.result``), tags kept or fallen back."""
     todo = [u for u in units if u.translatable]
-    whole = [u for u in todo if not any(_TAGLIKE_RE.search(t) for t in _texts(u))]
-    split = [u for u in todo if u not in whole]
+    whole: list[Unit] = []
+    split: list[Unit] = []
+    for u in todo:  # one pass: a membership test per unit would be quadratic
+        (split if any(_TAGLIKE_RE.search(t) for t in _texts(u)) else whole).append(u)
     batcher = _Batcher(translator, batch_size, check, progress, len(whole))
     for unit, translated in zip(whole, batcher.run([u.segment() for u in whole]), strict=True):
         restored = unit.restore(translated)

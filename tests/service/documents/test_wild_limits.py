@@ -3,11 +3,14 @@ translated and every byte kept; over it the document is refused with a 4xx that 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from service.documents.errors import UnsafeDocumentError
 from service.documents.formats.markdown import MAX_NESTING, MarkdownFormat
 from service.documents.safety import Guard
+from service.documents.segments import Unit, translate_units
 from tests.service.documents.conftest import wrap
 
 
@@ -37,3 +40,18 @@ def test_markdown_nested_beyond_the_limit_is_refused_not_left_untranslated(
 ) -> None:
     with pytest.raises(UnsafeDocumentError, match="nested more than 32 levels"):
         MarkdownFormat().translate(data, wrap, guard)
+
+
+def test_a_unit_of_many_pieces_is_built_in_linear_time() -> None:
+    started = time.perf_counter()
+    unit = Unit(["<"] * 200_000)
+    assert unit.text == "<" * 200_000
+    assert time.perf_counter() - started < 1.0  # joined once; repeated += took ~10 s
+
+
+def test_many_units_are_sorted_for_translation_in_linear_time() -> None:
+    units = [Unit([f"Sentence {i}."]) for i in range(40_000)]
+    started = time.perf_counter()
+    translate_units(units, wrap, batch_size=4096)
+    assert time.perf_counter() - started < 3.0  # a membership test per unit took ~20 s
+    assert units[-1].output_text() == "«Sentence 39999.»"
