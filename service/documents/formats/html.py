@@ -1,18 +1,22 @@
-"""HTML and XHTML (lxml): text nodes and ``alt``/``title``/``placeholder`` attributes.
+"""HTML and XHTML: text and ``alt``/``title``/``placeholder`` attributes.
 
 Scripts, styles, code, ``translate="no"`` and ``class="notranslate"`` subtrees are left alone.
 An inline element inside a sentence (``<b>``, ``<a href>``) does not split it: the whole run
 goes out as one segment and the elements come back around the translated words.
+
+HTML is read as a partition of its source (:mod:`._html_source`): only translated text and
+attribute values change, every other byte (doctype, comments, anything after ``</html>``, tag and
+attribute spelling, ``/>``) stays. XHTML is XML: lxml parses it (with the XML safety checks) and
+writes it back.
 """
 
 from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
-from service.documents.errors import CorruptDocumentError
+from service.documents.formats._html_source import ATOM, ATTRIBUTES, INLINE, SKIP, HtmlDocument
 from service.documents.formats._tree import collect_runs, local_name
 from service.documents.formats.base import (
     DocumentFormat,
@@ -20,21 +24,10 @@ from service.documents.formats.base import (
     Probe,
     require_text,
 )
-from service.documents.safety import Guard, check_tree_depth, parse_xml
+from service.documents.safety import Guard, parse_xml
 from service.documents.segments import Unit
 
-_SKIP = {"script", "style", "noscript", "template", "svg", "math", "textarea", "pre", "head"}
-_ATOM = {
-    "br", "wbr", "img", "input", "code", "kbd", "samp", "var", "script", "style", "svg",
-    "math", "select", "textarea", "button", "object", "iframe", "audio", "video", "canvas",
-    "embed", "picture", "noscript", "template",
-}  # fmt: skip
-_INLINE = {
-    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
-    "ins", "label", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time",
-    "tt", "u",
-}  # fmt: skip
-_ATTRIBUTES = ("alt", "title", "placeholder")
+_SKIP = SKIP | {"head"}  # XHTML: the head's <title> is walked on its own
 _HTML_RE = re.compile(
     r"<(?:!doctype\s+html|html|head|body|p|div|span|a|b|i|em|strong|h[1-6]|ul|ol|li|table|br)\b",
     re.IGNORECASE,
@@ -47,21 +40,21 @@ def _no_translate(element: etree._Element) -> bool:
 
 def _classify(element: etree._Element) -> str:
     name = local_name(element)
-    if not isinstance(element.tag, str) or name in _ATOM or _no_translate(element):
+    if not isinstance(element.tag, str) or name in ATOM or _no_translate(element):
         return "atom"
-    if name in _INLINE and all(_classify(c) != "block" for c in element):
+    if name in INLINE and all(_classify(c) != "block" for c in element):
         return "inline"
     return "block"
 
 
 def _units_of(root: etree._Element, guard: Guard) -> tuple[list[Unit], list[object]]:
-    """Runs of every translatable block, plus attribute units, for any HTML/XHTML tree."""
+    """Runs of every translatable block, plus attribute units, of an XHTML tree."""
     attribute_units: list[tuple[etree._Element, str, Unit]] = []
 
     def on_element(element: etree._Element) -> None:
         if not isinstance(element.tag, str):
             return
-        for attr in _ATTRIBUTES:
+        for attr in ATTRIBUTES:
             value = element.get(attr)
             if value:
                 attribute_units.append((element, attr, Unit([value])))
@@ -109,36 +102,12 @@ class HtmlFormat(DocumentFormat):
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
         decoded = require_text(data)
-        whole = bool(re.search(r"<html\b|<!doctype", decoded.text[:65536], re.IGNORECASE))
-        parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=False)
-        try:
-            if whole:
-                root = lxml.html.document_fromstring(decoded.text, parser=parser)
-            else:
-                root = lxml.html.fragment_fromstring(
-                    decoded.text, create_parent="div", parser=parser
-                )
-        except (etree.ParserError, ValueError):
-            raise CorruptDocumentError("The HTML could not be read.") from None
-        check_tree_depth(root, guard)
-        marked = _mark_skipped(root)
-        units, writers = _units_of(root, guard)
-        doctype = root.getroottree().docinfo.doctype
+        document = HtmlDocument(decoded.text, guard)
 
         def rebuild() -> bytes:
-            _write_back(writers)
-            _unmark(marked)
-            if whole:
-                text = lxml.html.tostring(root, encoding="unicode", doctype=doctype or None)
-            else:
-                text = (root.text or "") + "".join(
-                    lxml.html.tostring(child, encoding="unicode") for child in root
-                )
-            if decoded.text.endswith("\n") and not text.endswith("\n"):
-                text += "\n"
-            return decoded.encode(text)
+            return decoded.encode(document.render())
 
-        return Extraction(units, rebuild, decoded.charset)
+        return Extraction(document.units, rebuild, decoded.charset)
 
 
 class XhtmlFormat(DocumentFormat):

@@ -11,6 +11,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from service.documents.formats import detect
+from service.documents.formats.html import HtmlFormat
 from service.documents.formats.markdown import MarkdownFormat
 from service.documents.formats.po import PoFormat
 from service.documents.formats.xliff import XliffFormat
@@ -274,3 +275,63 @@ def test_po_plural_and_multiline_msgstrs_are_written_as_gettext_reads_them(guard
     assert entries_out[1].msgstr == "«Line one\nline two»"
     assert 'msgstr ""\n"«Line one\\n"\n"line two»"\n' in out
     assert out.startswith(PO_HEADER)
+
+
+def test_html_keeps_a_comment_after_the_root_element(guard: Guard) -> None:
+    data = b"<html><body><p>Page not found</p></body></html>\n<!-- trailing comment -->"
+    out = HtmlFormat().translate(data, wrap, guard)
+    assert out == data.replace(b"Page not found", "«Page not found»".encode())
+
+
+PAGE = """<!doctype html>
+<!--[if IE]><p>Old browser</p><![endif]-->
+<HTML lang=en>
+<head>
+  <meta charset="utf-8" />
+  <title>Welcome</title>
+  <link rel="stylesheet"
+        href="site.css">
+  <script>if (a < b && c) { document.write("<p>x</p>"); }</script>
+</head>
+<body class='home'>
+  <P ID=intro
+     data-x='1'>Hello <B>dear</B> reader &amp; friend.<br/>Second line.</P>
+  <img src=cat.png alt='A &quot;cat&quot;' />
+  <pre>  keep   this  </pre>
+  <p>&copy; 2024 &#8212; 42</p>
+</body>
+</HTML>
+<p>Stray paragraph after the root.</p>
+"""
+
+
+def test_html_keeps_every_byte_that_is_not_translated_text(guard: Guard) -> None:
+    out = HtmlFormat().translate(PAGE.encode(), wrap, guard).decode()
+    expected = (
+        PAGE.replace("<title>Welcome", "<title>«Welcome»")
+        .replace(
+            "Hello <B>dear</B> reader &amp; friend.", "«Hello <B>dear</B> reader &amp; friend."
+        )
+        .replace("Second line.</P>", "Second line.»</P>")
+        .replace("alt='A &quot;cat&quot;'", "alt='«A \"cat\"»'")
+        .replace("Stray paragraph after the root.", "«Stray paragraph after the root.»")
+    )
+    assert out == expected
+
+
+def test_html_with_nothing_to_translate_comes_back_identical(guard: Guard) -> None:
+    data = b"<!DOCTYPE html><html><body><p>42</p><script>var x = 'text';</script></body></html>"
+    assert HtmlFormat().translate(data, wrap, guard) == data
+
+
+def test_html_translation_is_escaped_where_it_goes_back(guard: Guard) -> None:
+    out = HtmlFormat().translate(b"<p>Fish &amp; chips</p>", lambda b: ["A < B & C"], guard)
+    assert out == b"<p>A &lt; B &amp; C</p>"
+
+
+def test_html_unclosed_list_items_and_cells_are_siblings_not_nested(guard: Guard) -> None:
+    items = "".join(f"<li>Item {i}" for i in range(1000))
+    data = f"<ul>{items}</ul><table><tr><td>One<td>Two<tr><td>Three</table>".encode()
+    out = HtmlFormat().translate(data, wrap, guard).decode()
+    assert out.count("«") == 1003 and "<li>«Item 999»</ul>" in out
+    assert "<td>«One»<td>«Two»<tr><td>«Three»</table>" in out

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from service.documents.errors import UnsafeDocumentError
+from service.documents.formats.html import HtmlFormat
 from service.documents.formats.markdown import MAX_NESTING, MarkdownFormat
 from service.documents.safety import Guard
 from service.documents.segments import Unit, translate_units
@@ -55,3 +56,24 @@ def test_many_units_are_sorted_for_translation_in_linear_time() -> None:
     translate_units(units, wrap, batch_size=4096)
     assert time.perf_counter() - started < 3.0  # a membership test per unit took ~20 s
     assert units[-1].output_text() == "«Sentence 39999.»"
+
+
+def _nested_html(depth: int) -> bytes:
+    """The reproduction: text nested ``depth`` divs deep inside body, a paragraph after it."""
+    body = "<div>" * depth + "Deep text." + "</div>" * depth
+    return f"<html><body>{body}<p>After the nesting.</p></body></html>".encode()
+
+
+def test_html_nested_up_to_the_limit_loses_nothing(guard: Guard) -> None:
+    depth = guard.settings.xml_max_depth - 2  # <html> and <body> count too
+    data = _nested_html(depth)
+    out = HtmlFormat().translate(data, wrap, guard)
+    expected = data.replace(b"Deep text.", "«Deep text.»".encode())
+    assert out == expected.replace(b"After the nesting.", "«After the nesting.»".encode())
+
+
+@pytest.mark.parametrize("extra", [1, 44, 3000])
+def test_html_nested_beyond_the_limit_is_refused_not_cut(extra: int, guard: Guard) -> None:
+    data = _nested_html(guard.settings.xml_max_depth - 2 + extra)
+    with pytest.raises(UnsafeDocumentError, match="nested more than 256 levels"):
+        HtmlFormat().translate(data, wrap, guard)

@@ -1,0 +1,386 @@
+"""HTML read as a partition of its source, so that everything but translated text keeps its bytes.
+
+The standard library's tokenizer cuts the page into tokens (text, start tag, end tag, comment,
+doctype, ...) whose source slices, joined, are the page again. A small tree builder nests them
+(void elements, the usual implied ends of ``<p>``, ``<li>``, ``<td>``, ...); it drops nothing, so
+text after ``</html>`` or in a stray tag is still there. A *run* is a contiguous range of tokens
+between two block boundaries: it goes out as one unit and, once translated, that range alone is
+written anew; a translated ``alt``/``title``/``placeholder`` replaces only its value in its tag.
+Nesting deeper than ``xml_max_depth`` is refused rather than flattened or cut.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from service.documents.errors import UnsafeDocumentError
+from service.documents.safety import Guard
+from service.documents.segments import Piece, Tag, Unit
+
+#: Subtrees left alone (their text is not prose); inside a run they are atoms.
+SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "textarea", "pre"})
+#: Elements moved whole inside a sentence.
+ATOM = frozenset({
+    "br", "wbr", "img", "input", "code", "kbd", "samp", "var", "script", "style", "svg",
+    "math", "select", "textarea", "button", "object", "iframe", "audio", "video", "canvas",
+    "embed", "picture", "noscript", "template",
+})  # fmt: skip
+#: Elements that stay inside a sentence, their content translated with it.
+INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
+    "ins", "label", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time",
+    "tt", "u",
+})  # fmt: skip
+ATTRIBUTES = ("alt", "title", "placeholder")
+
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "basefont", "frame", "keygen",
+})  # fmt: skip
+_CLOSES_P = frozenset({
+    "address", "article", "aside", "blockquote", "details", "dialog", "div", "dl", "dd", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hgroup", "hr", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+    "table", "ul",
+})  # fmt: skip
+#: A start tag closes an open element of these names, unless one of the boundary names is
+#: opened more recently (``<li>`` closes the previous ``<li>`` of its own list only).
+_IMPLIED_END: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "li": (frozenset({"li"}), frozenset({"ul", "ol", "menu"})),
+    "dt": (frozenset({"dt", "dd"}), frozenset({"dl"})),
+    "dd": (frozenset({"dt", "dd"}), frozenset({"dl"})),
+    "td": (frozenset({"td", "th"}), frozenset({"tr", "table"})),
+    "th": (frozenset({"td", "th"}), frozenset({"tr", "table"})),
+    "tr": (frozenset({"tr", "td", "th"}), frozenset({"table", "thead", "tbody", "tfoot"})),
+    "thead": (frozenset({"thead", "tbody", "tfoot", "tr", "td", "th"}), frozenset({"table"})),
+    "tbody": (frozenset({"thead", "tbody", "tfoot", "tr", "td", "th"}), frozenset({"table"})),
+    "tfoot": (frozenset({"thead", "tbody", "tfoot", "tr", "td", "th"}), frozenset({"table"})),
+    "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
+    "optgroup": (frozenset({"option", "optgroup"}), frozenset({"select"})),
+}
+_P_BOUNDARY = frozenset({"button", "table", "td", "th", "li", "div", "body", "html"})
+_CHECK_EVERY = 4096  # tokens between two looks at the time budget
+
+
+@dataclass(eq=False)
+class Token:
+    """One slice of the source; ``name`` and ``attrs`` for start and end tags only."""
+
+    kind: str  # "text", "start", "end" or "other" (comment, doctype, PI, CDATA)
+    raw: str
+    name: str = ""
+    attrs: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Element:
+    """An element over tokens ``start..last``; ``end`` is its end tag's token, if written."""
+
+    name: str
+    start: int
+    attrs: dict[str, str | None]
+    children: list[Element | int] = field(default_factory=list)
+    end: int | None = None
+    last: int = -1
+    skipped: bool = False
+
+
+class _Tokenizer(HTMLParser):
+    """Records each token's start offset; consecutive starts partition the source."""
+
+    def __init__(self, source: str, guard: Guard) -> None:
+        super().__init__(convert_charrefs=True)
+        self.guard = guard
+        self.tokens: list[tuple[int, str, str, dict[str, str | None]]] = []
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def _add(self, kind: str, name: str = "", attrs: dict[str, str | None] | None = None) -> None:
+        line, column = self.getpos()
+        self.tokens.append((self._line_starts[line - 1] + column, kind, name, attrs or {}))
+        if len(self.tokens) % _CHECK_EVERY == 0:
+            self.guard.check_time()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._add("start", tag, dict(attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._add("void", tag, dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._add("end", tag)
+
+    def handle_data(self, data: str) -> None:
+        self._add("text")
+
+    def handle_comment(self, data: str) -> None:
+        self._add("other")
+
+    def handle_decl(self, decl: str) -> None:
+        self._add("other")
+
+    def handle_pi(self, data: str) -> None:
+        self._add("other")
+
+    def unknown_decl(self, data: str) -> None:
+        self._add("other")
+
+
+def tokenize(source: str, guard: Guard) -> list[Token]:
+    """The source as tokens whose raws, joined, are exactly the source.
+
+    The source is fed at once and the parser is never closed: what it could not finish (an
+    unterminated comment, tag or declaration, which ``close()`` would rescan quadratically) is
+    kept as one last token, text up to its first ``<``.
+    """
+    tokenizer = _Tokenizer(source, guard)
+    tokenizer.feed(source)
+    found = tokenizer.tokens
+    tail = len(source) - len(tokenizer.rawdata)
+    if tail < len(source):
+        markup = source.find("<", tail)
+        if markup != tail:
+            found.append((tail, "text", "", {}))
+        if markup >= 0:
+            found.append((markup, "other", "", {}))
+    if not found or found[0][0] > 0:
+        found.insert(0, (0, "other", "", {}))
+    ends = [start for start, *_ in found[1:]] + [len(source)]
+    tokens: list[Token] = []
+    for (start, kind, name, attrs), end in zip(found, ends, strict=True):
+        if end > start:
+            tokens.append(Token(kind, source[start:end], name, attrs))
+    return tokens
+
+
+class _Builder:
+    """Nests tokens into elements, bounded in depth."""
+
+    def __init__(self, tokens: list[Token], max_depth: int) -> None:
+        self.tokens = tokens
+        self.max_depth = max_depth
+        self.root = Element("#document", -1, {})
+        self.stack: list[Element] = [self.root]
+        self.elements: list[Element] = []
+
+    def build(self) -> Element:
+        for index, token in enumerate(self.tokens):
+            if token.kind in ("start", "void"):
+                self._start(index, token)
+            elif token.kind == "end":
+                self._end(index, token)
+            else:
+                self.stack[-1].children.append(index)
+        while len(self.stack) > 1:
+            self.stack.pop().last = len(self.tokens) - 1
+        return self.root
+
+    def _start(self, index: int, token: Token) -> None:
+        self._close_implied(token.name, index)
+        parent = self.stack[-1]
+        element = Element(token.name, index, token.attrs, last=index)
+        element.skipped = parent.skipped or token.name in SKIP or no_translate(token.attrs)
+        parent.children.append(element)
+        self.elements.append(element)
+        if token.kind == "void" or token.name in _VOID:
+            return
+        self.stack.append(element)
+        if len(self.stack) - 1 > self.max_depth:
+            raise UnsafeDocumentError(f"The HTML is nested more than {self.max_depth} levels deep.")
+
+    def _close_implied(self, name: str, index: int) -> None:
+        if name in _CLOSES_P:
+            self._close_open(frozenset({"p"}), _P_BOUNDARY, index)
+        if name in _IMPLIED_END:
+            self._close_open(*_IMPLIED_END[name], index)
+
+    def _close_open(self, names: frozenset[str], boundary: frozenset[str], index: int) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            open_name = self.stack[depth].name
+            if open_name in names:
+                self._pop_to(depth, index - 1)
+                return
+            if open_name in boundary:
+                return
+
+    def _end(self, index: int, token: Token) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].name == token.name:
+                element = self.stack[depth]
+                self._pop_to(depth, index - 1)
+                element.end = element.last = index
+                return
+        self.stack[-1].children.append(index)  # a stray end tag: kept as it is
+
+    def _pop_to(self, depth: int, last: int) -> None:
+        while len(self.stack) > depth:
+            self.stack.pop().last = last
+
+
+def no_translate(attrs: dict[str, str | None]) -> bool:
+    return attrs.get("translate") == "no" or "notranslate" in (attrs.get("class") or "")
+
+
+@dataclass
+class Run:
+    """Tokens ``first..last`` of the source, translated as one unit."""
+
+    first: int
+    last: int
+    unit: Unit
+
+
+@dataclass
+class AttributeUnit:
+    """A translatable attribute value of the start tag at token ``token``."""
+
+    token: int
+    name: str
+    unit: Unit
+
+
+class HtmlDocument:
+    """Tokens, the runs and attributes to translate, and the page written back from them."""
+
+    def __init__(self, source: str, guard: Guard) -> None:
+        self.tokens = tokenize(source, guard)
+        builder = _Builder(self.tokens, guard.settings.xml_max_depth)
+        root = builder.build()
+        self.inline = _inline_elements(builder.elements)
+        self.runs = self._runs(root, guard)
+        self.attributes = [
+            AttributeUnit(e.start, name, Unit([value]))
+            for e in builder.elements
+            if not e.skipped
+            for name in ATTRIBUTES
+            if (value := e.attrs.get(name))
+        ]
+
+    @property
+    def units(self) -> list[Unit]:
+        return [r.unit for r in self.runs] + [a.unit for a in self.attributes]
+
+    def _runs(self, root: Element, guard: Guard) -> list[Run]:
+        runs: list[Run] = []
+        blocks = [root]
+        while blocks:
+            block = blocks.pop()
+            guard.check_time()
+            nested: list[Element] = []
+            current: list[Element | int] = []
+            for child in block.children:
+                if isinstance(child, Element) and self._kind(child) == "block":
+                    runs.extend(self._run(current))
+                    nested.append(child)
+                    current = []
+                else:
+                    current.append(child)
+            runs.extend(self._run(current))
+            blocks.extend(reversed(nested))
+        return runs
+
+    def _kind(self, element: Element) -> str:
+        if element.skipped or element.name in ATOM:
+            return "atom"
+        return "inline" if element in self.inline else "block"
+
+    def _run(self, children: list[Element | int]) -> list[Run]:
+        if not children:
+            return []
+        first, last = _span(children[0])[0], _span(children[-1])[1]
+        return [Run(first, last, Unit(self._pieces(children)))]
+
+    def _pieces(self, children: list[Element | int]) -> list[Piece]:
+        """Text, inline elements as open/close tags around their content, the rest as atoms."""
+        pieces: list[Piece] = []
+        stack: list[tuple[list[Element | int], int, Tag | None]] = [(children, 0, None)]
+        while stack:
+            items, position, closing = stack.pop()
+            if position == len(items):
+                if closing is not None:
+                    pieces.append(closing)
+                continue
+            stack.append((items, position + 1, closing))
+            child = items[position]
+            if isinstance(child, int):
+                token = self.tokens[child]
+                text = token.kind == "text"
+                pieces.append(html.unescape(token.raw) if text else Tag("atom", (child, child)))
+            elif self._kind(child) == "inline":
+                pieces.append(Tag("open", child.start))
+                stack.append((child.children, 0, Tag("close", child.end)))
+            else:
+                pieces.append(Tag("atom", _span(child)))
+        return pieces
+
+    def render(self) -> str:
+        """The page: original tokens, with translated runs and attribute values put in."""
+        raws = [t.raw for t in self.tokens]
+        for attribute in self.attributes:
+            if attribute.unit.result is not None:
+                value = attribute.unit.output_text()
+                raws[attribute.token] = replace_attribute(
+                    raws[attribute.token], attribute.name, value
+                )
+        out: list[str] = []
+        replaced = {r.first: r for r in self.runs if r.unit.result is not None}
+        index = 0
+        while index < len(raws):
+            run = replaced.get(index)
+            if run is None:
+                out.append(raws[index])
+                index += 1
+                continue
+            out.append("".join(_render(p, raws) for p in run.unit.output()))
+            index = run.last + 1
+        return "".join(out)
+
+
+def _inline_elements(elements: list[Element]) -> set[Element]:
+    """Inline-named elements with no block inside (children decided before their parents)."""
+    inline: set[Element] = set()
+    for element in reversed(elements):
+        if element.name not in INLINE or element.skipped:
+            continue
+        if all(_is_atom_or_inline(c, inline) for c in element.children):
+            inline.add(element)
+    return inline
+
+
+def _is_atom_or_inline(child: Element | int, inline: set[Element]) -> bool:
+    if isinstance(child, int):
+        return True
+    return child.skipped or child.name in ATOM or child in inline
+
+
+def _span(child: Element | int) -> tuple[int, int]:
+    if isinstance(child, int):
+        return child, child
+    return child.start, child.last
+
+
+def _render(piece: Piece, raws: list[str]) -> str:
+    """Text escaped; a tag as its token's current raw (an implied end tag as nothing)."""
+    if isinstance(piece, str):
+        return html.escape(piece, quote=False)
+    raw = piece.raw
+    if isinstance(raw, tuple):
+        first, last = raw
+        return "".join(raws[first : last + 1])
+    return raws[raw] if isinstance(raw, int) else ""
+
+
+_ATTRIBUTE_RE = r"""(\s{name}\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
+
+
+def replace_attribute(tag: str, name: str, value: str) -> str:
+    """The start tag with one attribute's value replaced, quoted as it was (unquoted: ``"``)."""
+    pattern = re.compile(_ATTRIBUTE_RE.format(name=re.escape(name)), re.IGNORECASE)
+    match = pattern.search(tag)
+    if match is None:
+        return tag
+    quote = match.group(2)[0] if match.group(2)[0] in "\"'" else '"'
+    escaped = html.escape(value, quote=False).replace(quote, "&#34;" if quote == '"' else "&#39;")
+    return tag[: match.start(2)] + quote + escaped + quote + tag[match.end(2) :]
