@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import struct
 import time
-import tracemalloc
 import zipfile
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import pytest
 
@@ -22,7 +25,7 @@ from service.documents.errors import (
     UnsupportedDocumentError,
 )
 from service.documents.formats import detect
-from service.documents.safety import Guard
+from service.documents.safety import Guard, open_zip
 from service.documents.settings import DocumentSettings
 
 _WORD = (
@@ -30,6 +33,7 @@ _WORD = (
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
     "<w:body><w:p><w:r><w:t>Hello</w:t></w:r></w:p></w:body></w:document>"
 )
+_DOC = "word/document.xml"
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -93,6 +97,92 @@ def dtd_in_package() -> bytes:
     return _zip({"word/document.xml": xml.encode()})
 
 
+@dataclass(frozen=True)
+class RawEntry:
+    """One zip entry written byte by byte, so its headers can say whatever an attacker likes."""
+
+    name: str
+    payload: bytes  # the compressed bytes as stored
+    method: int = zipfile.ZIP_DEFLATED
+    crc: int = 0
+    file_size: int | None = None  # declared uncompressed size; None: the payload's length
+
+
+def raw_zip(entries: list[RawEntry], declared_count: int | None = None) -> bytes:
+    out, directory = bytearray(), bytearray()
+    for e in entries:
+        name, offset = e.name.encode(), len(out)
+        size = len(e.payload) if e.file_size is None else e.file_size
+        sizes = struct.pack("<3L", e.crc, len(e.payload), size)
+        out += struct.pack("<4s5H", b"PK\x03\x04", 20, 0, e.method, 0, 0) + sizes
+        out += struct.pack("<2H", len(name), 0) + name + e.payload
+        directory += struct.pack("<4s6H", b"PK\x01\x02", 20, 20, 0, e.method, 0, 0) + sizes
+        directory += struct.pack("<5H2L", len(name), 0, 0, 0, 0, 0, offset) + name
+    count = len(entries) if declared_count is None else declared_count
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory), len(out), 0)
+    return bytes(out + directory + end)
+
+
+def deflated_spaces(mebibytes: int) -> bytes:
+    """A raw deflate stream of `mebibytes` MiB of spaces (a valid start of XML), made without
+    producing them: after a full flush the compressor starts afresh, so every MiB compresses
+    to the same bytes."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    mebibyte = b" " * (1024 * 1024)
+    compressor.compress(mebibyte)
+    compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(mebibyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return block * (mebibytes - 1) + compressor.compress(mebibyte) + compressor.flush()
+
+
+GIGABYTE_BOMB = deflated_spaces(1024)  # 1 GiB in about 1 MB
+
+
+def gigabyte_bomb(name: str = _DOC, declared: int | None = 1024**3) -> bytes:
+    """A valid .docx whose `name` member inflates to 1 GiB; `declared` None: sizes that lie."""
+    bomb = RawEntry(name, GIGABYTE_BOMB, file_size=declared or len(GIGABYTE_BOMB))
+    return raw_zip([word_entry("[Content_Types].xml"), bomb] + [word_entry()] * (name != _DOC))
+
+
+def word_entry(name: str = _DOC) -> RawEntry:
+    return RawEntry(name, _WORD.encode(), zipfile.ZIP_STORED, zlib.crc32(_WORD.encode()))
+
+
+def hundred_thousand_entries() -> bytes:
+    empty = [RawEntry(f"word/e{i}.txt", b"", zipfile.ZIP_STORED) for i in range(100_000)]
+    return raw_zip([word_entry(), *empty], declared_count=1)  # a count that lies
+
+
+def declared_total_too_large() -> bytes:
+    small = zlib.compress(b"x", 9)[2:-4]
+    return raw_zip(
+        [word_entry()] + [RawEntry(f"word/media/{i}.bin", small, file_size=10**8) for i in range(4)]
+    )
+
+
+def nested_zip_bomb() -> bytes:
+    """A document that embeds a 1 GiB zip bomb (stored: a deflated copy of its repeated blocks
+    would itself be over the ratio limit): it is copied, never opened."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(_DOC, _WORD, zipfile.ZIP_DEFLATED)
+        zf.writestr("word/embeddings/inner.zip", gigabyte_bomb())
+    return out.getvalue()
+
+
+def bzip2_entry() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_BZIP2) as zf:
+        zf.writestr(_DOC, _WORD)
+    return out.getvalue()
+
+
+def cut_deflate_stream() -> bytes:
+    stream = zlib.compress(_WORD.encode() * 20, 9)[2:-4]
+    whole = zlib.crc32(_WORD.encode() * 20)
+    return raw_zip([RawEntry(_DOC, stream[: len(stream) // 2], crc=whole, file_size=100)])
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
@@ -128,6 +218,27 @@ CASES: dict[str, Case] = {
     ),
     "zip entry count": (many_entries, "a.docx", {"zip_max_entries": 20}, UnsafeDocumentError),
     "zip overlapping entries": (overlapping_entries, "a.docx", {}, UnsafeDocumentError),
+    "zip bomb of 1 GiB, sizes declared": (gigabyte_bomb, "a.docx", {}, UnsafeDocumentError),
+    "zip bomb of 1 GiB, sizes that lie": (
+        lambda: gigabyte_bomb(declared=None),
+        "a.docx",
+        {},
+        UnsafeDocumentError,
+    ),
+    "zip bomb of 1 GiB in a media entry": (
+        lambda: gigabyte_bomb("word/media/image1.png", declared=None),
+        "a.docx",
+        {},
+        UnsafeDocumentError,
+    ),
+    "zip declared total over the limit": (
+        declared_total_too_large,
+        "a.docx",
+        {},
+        UnsafeDocumentError,
+    ),
+    "zip unsupported compression": (bzip2_entry, "a.docx", {}, CorruptDocumentError),
+    "zip deflate stream cut short": (cut_deflate_stream, "a.docx", {}, CorruptDocumentError),
     "zip slip name": (zip_slip, "a.docx", {}, UnsafeDocumentError),
     "zip encrypted": (encrypted, "a.docx", {}, EncryptedDocumentError),
     "zip truncated": (truncated, "a.docx", {}, CorruptDocumentError),
@@ -136,6 +247,13 @@ CASES: dict[str, Case] = {
     "external entity": (lambda: XXE, "a.xlf", {}, UnsafeDocumentError),
     "deep xml nesting": (deep_xliff, "a.xliff", {}, UnsafeDocumentError),
     "deep html nesting": (deep_html, "a.html", {"xml_max_depth": 100}, UnsafeDocumentError),
+    "doctype run": (lambda: b"<!DOCTYPE " * 200_000, "a.xliff", {}, UnsupportedDocumentError),
+    "doctype run inside a package": (
+        lambda: _zip({_DOC: b"<!DOCTYPE " * 200_000}),
+        "a.docx",
+        {"zip_max_ratio": 1e6},  # so that the XML check, not the ratio, refuses it
+        CorruptDocumentError,
+    ),
     "binary content": (lambda: os.urandom(4096), "a.txt", {}, UnsupportedDocumentError),
     "extension lies": (
         lambda: b"<html><body>hi</body></html>",
@@ -153,25 +271,99 @@ CASES: dict[str, Case] = {
 }
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a child process saw: the error raised (if any), seconds and peak RSS growth."""
+
+    error: str | None
+    status: int
+    message: str
+    seconds: float
+    rss_growth: int
+
+
+def _rss_kib(key: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(key + ":"))
+
+
+def _child(send: Connection, work: Callable[[], object]) -> None:
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # the peak RSS starts again from the current RSS
+    baseline = _rss_kib("VmRSS")
+    started = time.monotonic()
+    error, status, message = None, 0, ""
+    try:
+        work()
+    except DocumentError as exc:
+        error, status, message = type(exc).__name__, exc.status_code, exc.message
+    seconds = time.monotonic() - started
+    send.send(Outcome(error, status, message, seconds, (_rss_kib("VmHWM") - baseline) * 1024))
+
+
+def in_child(work: Callable[[], object]) -> Outcome:
+    """Run `work` in a forked process and measure its peak RSS growth, which nothing else in the
+    test process can disturb (zlib's and lxml's memory is invisible to tracemalloc)."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(send, work))
+    child.start()
+    outcome: Outcome = receive.recv()
+    child.join()
+    return outcome
+
+
+def guard_with(**overrides: object) -> Guard:
+    return Guard(DocumentSettings(_env_file=None, **overrides))  # type: ignore[arg-type,call-arg]
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_document_is_refused_quickly_with_bounded_memory(name: str) -> None:
     build, filename, overrides, expected = CASES[name]
     data = build()
-    guard = Guard(DocumentSettings(_env_file=None, **overrides))  # type: ignore[arg-type]
-    tracemalloc.start()
-    baseline = tracemalloc.get_traced_memory()[0]
-    started = time.monotonic()
-    try:
-        with pytest.raises(expected) as caught:
-            detect(data, filename).prepare(data, guard)
-        elapsed = time.monotonic() - started
-        peak = tracemalloc.get_traced_memory()[1] - baseline
-    finally:
-        tracemalloc.stop()
-    assert 400 <= caught.value.status_code < 500
-    assert elapsed < 1.0
-    assert peak < 64 * 1024 * 1024
-    assert "/" not in caught.value.message and "Traceback" not in caught.value.message
+    guard = guard_with(**overrides)
+    outcome = in_child(lambda: detect(data, filename).prepare(data, guard))
+    assert outcome.error == expected.__name__
+    assert 400 <= outcome.status < 500
+    assert outcome.seconds < 1.0
+    assert outcome.rss_growth < 64 * 1024 * 1024
+    assert "/" not in outcome.message and "Traceback" not in outcome.message
+
+
+def test_a_hundred_thousand_entries_are_refused_from_the_central_directory() -> None:
+    data = hundred_thousand_entries()
+    outcome = in_child(lambda: open_zip(data, guard_with(), lambda name: True))
+    assert outcome.error == UnsafeDocumentError.__name__
+    assert outcome.seconds < 0.1  # zipfile alone takes over a second to list them
+    assert outcome.rss_growth < 8 * 1024 * 1024
+
+
+def test_a_bomb_is_stopped_within_a_few_steps_of_crossing_the_ratio() -> None:
+    data = gigabyte_bomb(declared=None)
+    outcome = in_child(lambda: open_zip(data, guard_with(), lambda name: True))
+    assert outcome.error == UnsafeDocumentError.__name__
+    assert "ratio" in outcome.message
+    assert outcome.rss_growth < 8 * 1024 * 1024  # the floor (1 MiB) and a few 64 KiB steps
+
+
+def translated(data: bytes) -> bytes:
+    return detect(data, "a.docx").translate(data, lambda batch: batch, guard_with())
+
+
+def test_an_embedded_zip_bomb_is_copied_and_never_opened() -> None:
+    data = nested_zip_bomb()
+    outcome = in_child(lambda: translated(data))
+    assert outcome.error is None
+    assert outcome.seconds < 1.0 and outcome.rss_growth < 64 * 1024 * 1024
+    with zipfile.ZipFile(io.BytesIO(translated(data))) as rebuilt:
+        assert rebuilt.read("word/embeddings/inner.zip") == gigabyte_bomb()
+
+
+def test_a_large_media_entry_is_streamed_not_held_when_checked_and_rebuilt() -> None:
+    media = os.urandom(24 * 1024 * 1024)
+    data = _zip({_DOC: _WORD.encode(), "word/media/video.bin": media})
+    outcome = in_child(lambda: translated(data))
+    assert outcome.error is None
+    assert outcome.rss_growth < 24 * 1024 * 1024 + 16 * 1024 * 1024  # the output, no copy more
 
 
 def test_time_budget_stops_a_slow_translation() -> None:
