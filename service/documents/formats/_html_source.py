@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from service.documents.errors import UnsafeDocumentError
+from service.documents.errors import CorruptDocumentError, UnsafeDocumentError
 from service.documents.safety import Guard
 from service.documents.segments import Piece, Tag, Unit
 
@@ -104,10 +104,10 @@ class _Tokenizer(HTMLParser):
             self.guard.check_time()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._add("start", tag, dict(attrs))
+        self._add("start", tag, _first_of_each(attrs))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._add("void", tag, dict(attrs))
+        self._add("void", tag, _first_of_each(attrs))
 
     def handle_endtag(self, tag: str) -> None:
         self._add("end", tag)
@@ -127,6 +127,22 @@ class _Tokenizer(HTMLParser):
     def unknown_decl(self, data: str) -> None:
         self._add("other")
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """``<![CDATA[…]]>`` to its end, any other ``<![…`` to the next ``>`` (the base class
+        raises on what it does not know)."""
+        cdata = self.rawdata.startswith("<![CDATA[", i)
+        close = "]]>" if cdata else ">"
+        end = self.rawdata.find(close, i + 3)
+        if end < 0:
+            return -1
+        self._add("other")
+        return end + len(close)
+
+
+def _first_of_each(attrs: list[tuple[str, str | None]]) -> dict[str, str | None]:
+    """Attributes by name; of duplicates the first counts, as in browsers."""
+    return dict(reversed(attrs))
+
 
 def tokenize(source: str, guard: Guard) -> list[Token]:
     """The source as tokens whose raws, joined, are exactly the source.
@@ -136,7 +152,10 @@ def tokenize(source: str, guard: Guard) -> list[Token]:
     kept as one last token, text up to its first ``<``.
     """
     tokenizer = _Tokenizer(source, guard)
-    tokenizer.feed(source)
+    try:
+        tokenizer.feed(source)
+    except AssertionError:  # the standard library's way of giving up on markup
+        raise CorruptDocumentError("The HTML could not be read.") from None
     found = tokenizer.tokens
     tail = len(source) - len(tokenizer.rawdata)
     if tail < len(source):
@@ -364,7 +383,7 @@ def _span(child: Element | int) -> tuple[int, int]:
 def _render(piece: Piece, raws: list[str]) -> str:
     """Text escaped; a tag as its token's current raw (an implied end tag as nothing)."""
     if isinstance(piece, str):
-        return html.escape(piece, quote=False)
+        return piece.replace("&", "&amp;").replace("<", "&lt;")  # ">" needs no escape in text
     raw = piece.raw
     if isinstance(raw, tuple):
         first, last = raw
@@ -372,15 +391,27 @@ def _render(piece: Piece, raws: list[str]) -> str:
     return raws[raw] if isinstance(raw, int) else ""
 
 
-_ATTRIBUTE_RE = r"""(\s{name}\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
+_TAG_NAME_RE = re.compile(r"</?[^\s/>]*")
+_ATTRIBUTE_RE = re.compile(
+    r"""[\s/]*([^\s"'>/=][^\s"'>/=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?"""
+)
 
 
 def replace_attribute(tag: str, name: str, value: str) -> str:
-    """The start tag with one attribute's value replaced, quoted as it was (unquoted: ``"``)."""
-    pattern = re.compile(_ATTRIBUTE_RE.format(name=re.escape(name)), re.IGNORECASE)
-    match = pattern.search(tag)
-    if match is None:
-        return tag
-    quote = match.group(2)[0] if match.group(2)[0] in "\"'" else '"'
-    escaped = html.escape(value, quote=False).replace(quote, "&#34;" if quote == '"' else "&#39;")
-    return tag[: match.start(2)] + quote + escaped + quote + tag[match.end(2) :]
+    """The start tag with one attribute's value replaced, quoted as it was (unquoted: ``"``).
+
+    Attributes are walked in order from the tag name, so text inside another attribute's value
+    is never taken for the attribute; of duplicates the first counts, as in browsers.
+    """
+    match = _TAG_NAME_RE.match(tag)
+    pos = match.end() if match else 0
+    while (attribute := _ATTRIBUTE_RE.match(tag, pos)) and attribute.end() > pos:
+        pos = attribute.end()
+        if attribute.group(1).lower() != name or attribute.group(2) is None:
+            continue
+        old = attribute.group(2)
+        quote = old[0] if old[:1] in ('"', "'") else '"'
+        entity = "&#34;" if quote == '"' else "&#39;"
+        escaped = html.escape(value, quote=False).replace(quote, entity)
+        return tag[: attribute.start(2)] + quote + escaped + quote + tag[attribute.end(2) :]
+    return tag

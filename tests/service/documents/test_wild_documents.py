@@ -335,3 +335,17 @@ def test_html_unclosed_list_items_and_cells_are_siblings_not_nested(guard: Guard
     out = HtmlFormat().translate(data, wrap, guard).decode()
     assert out.count("«") == 1003 and "<li>«Item 999»</ul>" in out
     assert "<td>«One»<td>«Two»<tr><td>«Three»</table>" in out
+
+
+def test_html_attribute_is_found_by_walking_the_tag_not_inside_another_value(
+    guard: Guard,
+) -> None:
+    data = b'<p><img title="Photo alt=3" alt=cat data-alt="x"></p>'
+    out = HtmlFormat().translate(data, wrap, guard).decode()
+    assert out == '<p><img title="«Photo alt=3»" alt="«cat»" data-alt="x"></p>'
+
+
+def test_html_downlevel_conditional_comments_are_kept_not_a_crash(guard: Guard) -> None:
+    data = b"<p>Hello</p><![if !IE]><p>Modern browser</p><![endif]>\n"
+    out = HtmlFormat().translate(data, wrap, guard).decode()
+    assert out == "<p>«Hello»</p><![if !IE]><p>«Modern browser»</p><![endif]>\n"
