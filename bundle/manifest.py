@@ -58,6 +58,11 @@ class ModelInfo(_Strict):
     ctranslate2_version: str
     beam_size: int = 4
     max_input_tokens: int = Field(default=256, description="Longer inputs must be split.")
+    max_output_tokens: int | None = Field(
+        default=None,
+        description="Target tokens the decoder has positions for (target prefix included); "
+        "None: as max_input_tokens (encoder and decoder of the same size).",
+    )
     max_length_ratio: float = Field(
         default=3.0, description="Decoding stops after this many target tokens per source token."
     )
@@ -72,6 +77,25 @@ class TokenizerInfo(_Strict):
     target_prefix: list[str] = Field(
         default_factory=list, description="Tokens forced at the start of decoding."
     )
+
+
+class NormalRange(_Strict):
+    """What normal input and output look like for this student, so the service can tell when a
+    sentence is far outside it (cut it before translation, or flag the translation).
+
+    Token counts are the student's own (source pieces and end marker) over the training sources;
+    ratios (output tokens per input token) and scores (CTranslate2's mean token log-probability
+    of the best hypothesis) are those of the student's own translations of the dev set.
+    """
+
+    source_tokens_p50: float
+    source_tokens_p99: float
+    source_tokens_max: int
+    ratio_p01: float
+    ratio_p99: float
+    score_p05: float
+    score_p50: float
+    measured_on: str = Field(description="Which texts the figures come from.")
 
 
 class TrainingData(_Strict):
@@ -123,6 +147,9 @@ class Manifest(_Strict):
     data: TrainingData
     quality: dict[str, TestSetQuality] = Field(default_factory=dict)
     cost: CostBaseline | None = None
+    normal_range: NormalRange | None = Field(
+        default=None, description="Normal input length and output ratios; None: not measured."
+    )
     files: dict[str, str] = Field(
         default_factory=dict, description="sha256 of every file in the bundle but this one."
     )

@@ -3,6 +3,7 @@
     model-build run CONFIG.yaml            # every step, skipping finished ones, then a summary
     model-build distill CONFIG --shard 3/16
     model-build validate CONFIG.yaml       # report every config problem, touch nothing
+    model-build normal-range BUNDLE --train TRAIN.gz --dev DEV.gz   # refresh bundle.json's range
 
 Logging is configured here once; torch and transformers are imported only inside the steps.
 """
@@ -181,6 +182,19 @@ def evaluate(config: ConfigArg, force: ForceOpt = False, set_: SetOpt = None) ->
 def bundle_command(config: ConfigArg, force: ForceOpt = False, set_: SetOpt = None) -> None:
     """Write and seal the bundle with its report."""
     _run("bundle", config, force, set_)
+
+
+@app.command("normal-range")
+def normal_range_command(
+    bundle_dir: Annotated[Path, typer.Argument(help="Bundle folder to measure and update.")],
+    train: Annotated[list[Path], typer.Option("--train", help="Training source text (.gz ok).")],
+    dev: Annotated[Path, typer.Option("--dev", help="Dev source text, one sentence a line.")],
+) -> None:
+    """Measure a bundle's normal range (input lengths, dev output ratios and scores) into its
+    bundle.json; the bundle step does this itself for new builds."""
+    from model_build.normal_range import update_bundle
+
+    update_bundle(bundle_dir, train, dev)
 
 
 def main() -> None:

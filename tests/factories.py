@@ -176,8 +176,10 @@ def make_bundle(
     source_lang: str = "en",
     target_lang: str = "de",
     quantization: str = "int8",
+    normal_range: bool = True,
 ) -> Path:
-    """Convert a tiny Marian checkpoint to CTranslate2 and seal it as a bundle."""
+    """Convert a tiny Marian checkpoint to CTranslate2 and seal it as a bundle (with its
+    normal range measured on the template captions, as the bundle step does on dev)."""
     import shutil
 
     import ctranslate2
@@ -193,6 +195,7 @@ def make_bundle(
         TrainingData,
         seal,
     )
+    from model_build.normal_range import measure
 
     folder.mkdir(parents=True, exist_ok=True)
     TransformersConverter(str(teacher)).convert(str(folder / "model"), quantization=quantization)
@@ -218,12 +221,21 @@ def make_bundle(
             source_vocab_size=config["vocab_size"],
             target_vocab_size=config["vocab_size"],
         ),
-        model=ModelInfo(compute_type=quantization, ctranslate2_version=ctranslate2.__version__),
+        model=ModelInfo(
+            compute_type=quantization,
+            ctranslate2_version=ctranslate2.__version__,
+            max_input_tokens=config["max_position_embeddings"] - 1,
+            max_output_tokens=config["max_position_embeddings"] - 1,
+        ),
         data=TrainingData(sentences=336, sources=["tests/factories.py"], distilled=False),
         quality={
             "templates": TestSetQuality(sentences=10, student=Score(bleu=10.0, chrf=30.0)),
         },
     )
+    if normal_range:
+        sources = [en for en, _ in caption_pairs()]
+        normal = measure(folder, manifest, sources, sources[:64])
+        manifest = manifest.model_copy(update={"normal_range": normal})
     seal(folder, manifest)
     return folder
 

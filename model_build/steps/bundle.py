@@ -33,8 +33,9 @@ from bundle import (
     TrainingData,
     seal,
 )
+from model_build import normal_range
 from model_build.config import BuildConfig
-from model_build.workdir import Artifact, WorkDir, fingerprint
+from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines
 
 log = logging.getLogger(__name__)
 PLOT_NAME = "quality_speed.png"
@@ -120,6 +121,7 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
             ctranslate2_version=ctranslate2.__version__,
             beam_size=config.evaluate.beam_size,
             max_input_tokens=config.student.max_positions - 1,
+            max_output_tokens=config.student.max_positions - 1,
         ),
         data=TrainingData(
             sentences=trained["sentences"],
@@ -142,7 +144,12 @@ def _build(config: BuildConfig, work: WorkDir) -> dict[str, Any]:
     shutil.copytree(converted / "model", staging / "model")
     for name in ("source.spm", "target.spm"):
         shutil.copy(vocab_dir / name, staging / name)
+    prepared, _ = work.require("prepare")
     manifest = build_manifest(config, work)
+    normal = normal_range.measure(
+        staging, manifest, read_lines(prepared / "train.src"), read_lines(prepared / "dev.src")
+    )
+    manifest = manifest.model_copy(update={"normal_range": normal})
     evaluated = _summary(work, "evaluate")
     write_plot(evaluated, staging / PLOT_NAME)
     (staging / "report.md").write_text(
