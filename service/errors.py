@@ -5,7 +5,8 @@
     ServiceError                      (500 internal_error)
     ├── InvalidRequestError           (422 invalid_request)
     │   ├── EmptyTextError            (422 empty_text)
-    │   └── InvalidTextError          (422 invalid_text)
+    │   ├── InvalidTextError          (422 invalid_text)
+    │   └── SentenceFailedError       (422 untranslatable_sentence; only its own request fails)
     ├── UnsupportedDirectionError     (400 unsupported_direction)
     ├── PayloadTooLargeError          (413 payload_too_large)
     │   ├── TooManyTextsError         (413 too_many_texts)
@@ -43,6 +44,12 @@ class EmptyTextError(InvalidRequestError):
 
 class InvalidTextError(InvalidRequestError):
     code = "invalid_text"
+
+
+class SentenceFailedError(InvalidRequestError):
+    """The model failed on these sentences even when translated alone: the input's doing."""
+
+    code = "untranslatable_sentence"
 
 
 class UnsupportedDirectionError(ServiceError):

@@ -20,6 +20,9 @@ are welcome (each keeps one replica busy), and waiting would only leave a core i
   (its items with token counts and the process CPU time around the CTranslate2 call) so costs
   can be attributed per request.
 - With `batching=False` every job is translated on its own, in one call (the baseline).
+- Faults are isolated: a CTranslate2 call that raises is retried in halves down to single
+  sentences, so only the requests owning a sentence that fails alone get an error
+  (`SentenceFailedError`, 422); the rest of the batch is answered normally.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.engine.translator import TranslatedSentence
-from service.errors import NotReadyError, QueueFullError
+from service.errors import NotReadyError, QueueFullError, SentenceFailedError
 
 logger = logging.getLogger(__name__)
 
@@ -271,30 +274,33 @@ class Dispatcher:
         with self._translating_lock:
             self._translating += 1
         try:
-            outputs = self._translate(inputs)
-        except Exception as exc:
-            logger.exception("translation batch of %d sentences failed", len(inputs))
-            for job in {id(job): job for job, _ in batch}.values():
-                job.cancelled = True
-                _settle(job, exc)
-            return 0
+            outputs = self._translate_isolating(inputs)
         finally:
             with self._translating_lock:
                 self._translating -= 1
+        done = [
+            (job, index, tokens, out)
+            for (job, index), tokens, out in zip(batch, inputs, outputs, strict=True)
+            if isinstance(out, TranslatedSentence)
+        ]
         record = BatchRecord(
             model=self.name,
             items=[
                 BatchItem(job, index, len(tokens), out.output_tokens)
-                for (job, index), tokens, out in zip(batch, inputs, outputs, strict=True)
+                for job, index, tokens, out in done
             ],
             cpu_seconds=time.process_time() - cpu_start,
             wall_seconds=time.perf_counter() - wall_start,
         )
         # Counted before any answer goes out: an answered client's next request is not "queued".
         in_system = len({id(job) for job, _ in batch}) + self._queue.qsize()
+        failed: dict[int, list[int]] = {}
         for (job, index), out in zip(batch, outputs, strict=True):
-            job.results[index] = out
-            job.remaining -= 1
+            if isinstance(out, TranslatedSentence):
+                job.results[index] = out
+                job.remaining -= 1
+            else:
+                failed.setdefault(id(job), []).append(index)
         # Listeners run before any job is handed back, so what they attribute to a request
         # (e.g. its share of CPU time) is there when the request builds its answer.
         for listener in self.listeners:
@@ -303,9 +309,38 @@ class Dispatcher:
             except Exception:
                 logger.exception("batch listener %r failed", listener)
         for job in {id(job): job for job, _ in batch}.values():
-            if job.remaining == 0:
+            if id(job) in failed:
+                job.cancelled = True  # its other sentences need not be translated
+                count = len(failed[id(job)])
+                _settle(
+                    job,
+                    SentenceFailedError(
+                        f"the model failed on {count} sentence(s) of "
+                        "this request, even translated alone"
+                    ),
+                )
+            elif job.remaining == 0:
                 _settle(job, None)
         return in_system
+
+    def _translate_isolating(self, inputs: list[list[str]]) -> list[TranslatedSentence | None]:
+        """Translate a batch; if the call raises, translate its halves, down to single
+        sentences, so that only the sentences that fail on their own fail (None)."""
+        try:
+            return list(self._translate(inputs))
+        except Exception as exc:
+            if len(inputs) == 1:
+                logger.warning(
+                    "a sentence of %d tokens failed to translate: %s: %s",
+                    len(inputs[0]),
+                    type(exc).__name__,
+                    exc,
+                )
+                return [None]
+        middle = len(inputs) // 2
+        return self._translate_isolating(inputs[:middle]) + self._translate_isolating(
+            inputs[middle:]
+        )
 
 
 def _settle(job: Job, error: BaseException | None) -> None:

@@ -34,21 +34,32 @@ class DecodeOptions:
         return cls(
             beam_size=settings.beam_size or manifest.model.beam_size,
             max_length_ratio=manifest.model.max_length_ratio,
-            max_decoding_length=settings.max_decoding_length,
+            max_decoding_length=min(settings.max_decoding_length, output_positions(manifest)),
             repetition_penalty=settings.repetition_penalty,
             no_repeat_ngram_size=settings.no_repeat_ngram_size,
         )
 
     def decoding_length(self, longest_input: int) -> int:
-        """Target-token bound for a batch: a runaway loop stops near the input's length."""
+        """Target-token bound for a batch: a runaway loop stops near the input's length, and
+        never past the decoder's positions (CTranslate2 raises beyond them)."""
         bound = math.ceil(self.max_length_ratio * longest_input) + 4
-        return max(8, min(bound, self.max_decoding_length))
+        return min(max(8, bound), self.max_decoding_length)
+
+
+def output_positions(manifest: Manifest) -> int:
+    """Target tokens the decoder can generate: its positions less the forced target prefix."""
+    positions = manifest.model.max_output_tokens or manifest.model.max_input_tokens
+    return max(1, positions - len(manifest.tokenizer.target_prefix))
 
 
 @dataclass(frozen=True)
 class TranslatedSentence:
     text: str
     output_tokens: int
+    score: float = 0.0
+    """Mean token log-probability of the best hypothesis (CTranslate2's length-normalized score)."""
+    hit_limit: bool = False
+    """Decoding stopped at the length bound, not at an end marker: the output may be cut."""
 
 
 class BundleTranslator:
@@ -87,20 +98,29 @@ class BundleTranslator:
         if not batch:
             return []
         options = self.options
+        limit = options.decoding_length(max(len(tokens) for tokens in batch))
         results = self._model.translate_batch(
             batch,
             target_prefix=[self._target_prefix] * len(batch) if self._target_prefix else None,
             beam_size=options.beam_size,
-            max_decoding_length=options.decoding_length(max(len(tokens) for tokens in batch)),
+            max_decoding_length=limit,
             repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
             max_input_length=0,
+            return_scores=True,
         )
         skip = len(self._target_prefix)
         out: list[TranslatedSentence] = []
         for result in results:
             tokens = result.hypotheses[0][skip:]
-            out.append(TranslatedSentence(self._target.decode(tokens), len(tokens)))
+            out.append(
+                TranslatedSentence(
+                    self._target.decode(tokens),
+                    len(tokens),
+                    score=float(result.scores[0]),
+                    hit_limit=len(result.hypotheses[0]) >= limit,
+                )
+            )
         return out
 
     def translate(self, sentences: list[str]) -> list[TranslatedSentence]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bundle import read_manifest, write_manifest
 from tests.factories import make_bundle
 from tests.service.server import RunningService, running_service
 
@@ -37,6 +38,22 @@ def models_dir(
     shutil.copytree(tiny_bundle, folder / "en-de")
     make_bundle(folder / "de-en", tiny_teacher, source_lang="de", target_lang="en")
     return folder
+
+
+@pytest.fixture(scope="session")
+def overstated_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_teacher: Path) -> Path:
+    """A bundle whose manifest claims 256 positions for a model that has 128 (as bundles built
+    before max_output_tokens existed did): a long enough sentence really fails in CTranslate2."""
+    folder = make_bundle(tmp_path_factory.mktemp("overstated") / "en-de", tiny_teacher)
+    manifest = read_manifest(folder)
+    model = manifest.model.model_copy(update={"max_input_tokens": 256, "max_output_tokens": None})
+    write_manifest(folder, manifest.model_copy(update={"model": model}))
+    return folder
+
+
+def poison_sentence() -> str:
+    """Over 128 source tokens: the overstated bundle's model has no positions for them."""
+    return " ".join(["A dog is running"] * 40)
 
 
 @pytest.fixture(scope="session")

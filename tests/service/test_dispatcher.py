@@ -12,9 +12,10 @@ import pytest
 from bundle import open_verified
 from service.engine.dispatcher import BatchRecord, Dispatcher
 from service.engine.translator import BundleTranslator, TranslatedSentence
-from service.errors import QueueFullError
+from service.errors import QueueFullError, SentenceFailedError
 from service.settings import ServiceSettings
 from tests.factories import caption_pairs
+from tests.service.conftest import poison_sentence
 
 
 class GatedTranslator:
@@ -309,3 +310,33 @@ def test_a_lone_client_at_idle_never_waits(
         return loop.time() - start
 
     assert asyncio.run(scenario()) < 2.0
+
+
+def test_a_sentence_that_fails_fails_only_its_own_request(overstated_bundle: Path) -> None:
+    # The real failure: CTranslate2 raises for a sentence longer than the model's positions.
+    real = BundleTranslator(
+        overstated_bundle, open_verified(overstated_bundle), ServiceSettings(intra_threads=1)
+    )
+    gated = GatedTranslator(real)
+    dispatcher = Dispatcher("en-de", gated, max_wait_s=0, max_tokens=100_000)
+    dispatcher.start()
+    normal = [[real.tokenize(text)] for text in sentences(20)]
+    poison = [real.tokenize(poison_sentence())]
+
+    async def scenario() -> list[list[TranslatedSentence] | BaseException]:
+        first = asyncio.ensure_future(dispatcher.submit(normal[0]))
+        await _wait_entered(gated)  # the rest queue up and share the next batch
+        rest = [asyncio.ensure_future(dispatcher.submit(job)) for job in [*normal[1:], poison]]
+        await asyncio.sleep(0.1)
+        gated.gate.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    try:
+        results = asyncio.run(scenario())
+    finally:
+        gated.gate.set()
+        dispatcher.stop(timeout=10)
+    assert len(gated.calls[1]) == 20  # the poisoned batch: 19 normal sentences and the poison
+    *answered, failed = results
+    assert isinstance(failed, SentenceFailedError)
+    assert all(isinstance(result, list) and len(result) == 1 for result in answered)

@@ -40,3 +40,28 @@ def test_a_translation_is_german_for_the_template_captions(tiny_bundle: Path) ->
     [result] = translator.translate(["A dog is sleeping in the park."])
     assert "Park" in result.text
     assert result.output_tokens > 0
+
+
+def test_decoding_never_runs_past_the_decoders_positions(tiny_bundle: Path) -> None:
+    manifest = open_verified(tiny_bundle)  # a decoder with 128 positions
+    options = DecodeOptions.from_bundle(manifest, ServiceSettings(max_decoding_length=512))
+    assert options.decoding_length(100) == 127
+
+
+def test_an_input_near_the_position_limit_translates_instead_of_raising(
+    tiny_bundle: Path,
+) -> None:
+    # 3 x 100 input tokens + 4 once asked CTranslate2 for positions the model does not have.
+    translator = BundleTranslator(tiny_bundle, open_verified(tiny_bundle), ServiceSettings())
+    tokens = [*translator.tokenize(" ".join(["dog"] * 200))[:99], "</s>"]
+    [result] = translator.translate_tokens([tokens])
+    assert 0 < result.output_tokens <= 127
+
+
+def test_a_translation_carries_its_score_and_whether_it_hit_the_length_bound(
+    tiny_bundle: Path,
+) -> None:
+    translator = BundleTranslator(tiny_bundle, open_verified(tiny_bundle), ServiceSettings())
+    [caption] = translator.translate(["A dog is sleeping in the park."])
+    assert -1.0 < caption.score <= 0.0
+    assert not caption.hit_limit
