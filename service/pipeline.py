@@ -6,6 +6,7 @@ Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per req
     -> cache lookup -> dispatcher (batched with other requests) -> cache insert
     -> fallbacks for sentences whose placeholders came back damaged (second round)
     -> restore per text (original whitespace and placeholders)
+    -> check each sentence against the bundle's normal range (service/routing): flags per text
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from service.engine.registry import CachedTranslation, LoadedModel, ModelRegistry
 from service.errors import (
@@ -21,6 +23,7 @@ from service.errors import (
     TooManyCharactersError,
     TooManyTextsError,
 )
+from service.routing import TextQuality, check_sentence, text_quality
 from service.settings import ServiceSettings
 from service.text import PreparedText, prepare_text
 
@@ -56,6 +59,8 @@ class TranslationOutcome:
     translations: list[str]
     model: LoadedModel
     usage: Usage
+    quality: list[TextQuality] = field(default_factory=list)
+    """Per text: its least confident sentence and the sentences flagged as low confidence."""
 
 
 UsageListener = Callable[[LoadedModel, Usage], None]
@@ -128,11 +133,11 @@ class TranslationPipeline:
         entries = await self._translate_sentences(model, sentences, tokens_of, context)
         translations = [entry.translation.text for entry in entries]
 
-        per_text: list[list[str]] = []
-        start = 0
-        for text in prepared:
-            per_text.append(translations[start : start + len(text.sentences)])
-            start += len(text.sentences)
+        per_text = _regroup(prepared, translations)
+        quality = [
+            _check_text(model, text, text_entries)
+            for text, text_entries in zip(prepared, _regroup(prepared, entries), strict=True)
+        ]
 
         fallbacks = [text.fallbacks(done) for text, done in zip(prepared, per_text, strict=True)]
         pieces = [p for fb in fallbacks for index in sorted(fb) for p in fb[index]]
@@ -158,7 +163,7 @@ class TranslationPipeline:
             usage = self.pricer(model, usage, texts, results)
         for listener in self.usage_listeners:
             listener(model, usage)
-        outcome = TranslationOutcome(results, model, usage)
+        outcome = TranslationOutcome(results, model, usage, quality)
         for outcome_listener in self.outcome_listeners:
             outcome_listener(texts, outcome)
         return outcome
@@ -186,6 +191,30 @@ class TranslationPipeline:
                 found[sentence] = entry
                 model.cache.put(sentence, entry)
         return [found[sentence] for sentence in sentences]
+
+
+T = TypeVar("T")
+
+
+def _regroup(prepared: list[PreparedText], flat: list[T]) -> list[list[T]]:
+    """Cut the flat list of every text's sentences back into one list per text."""
+    groups: list[list[T]] = []
+    start = 0
+    for text in prepared:
+        groups.append(flat[start : start + len(text.sentences)])
+        start += len(text.sentences)
+    return groups
+
+
+def _check_text(
+    model: LoadedModel, text: PreparedText, entries: list[CachedTranslation]
+) -> TextQuality:
+    normal = model.manifest.normal_range
+    checks = [
+        check_sentence(sentence, entry.input_tokens, entry.translation, normal)
+        for sentence, entry in zip(text.sentences, entries, strict=True)
+    ]
+    return text_quality(text.sentences, checks)
 
 
 class _TokenMemo:

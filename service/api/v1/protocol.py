@@ -54,10 +54,31 @@ class UsagePublic(BaseModel):
     )
 
 
+class FlaggedSentence(BaseModel):
+    sentence: str = Field(description="The source sentence as the model saw it ([1]: a tag).")
+    reasons: list[str] = Field(
+        description="low_score, length_ratio, repetition and/or truncated (docs/service.md)."
+    )
+
+
+class TextQualityPublic(BaseModel):
+    confidence: float = Field(
+        description="The least confident sentence's geometric-mean token probability, 0-1."
+    )
+    low_confidence: bool = Field(
+        description="True when any sentence is far outside the student's normal range: the "
+        "translation is likely wrong (text outside the model's domain)."
+    )
+    flagged: list[FlaggedSentence] = Field(description="The sentences that were flagged.")
+
+
 class TranslateResponse(BaseModel):
     translations: list[str] = Field(description="One translation per input text, in order.")
     model: str = Field(description="Name of the bundle that translated.")
     usage: UsagePublic
+    quality: list[TextQualityPublic] = Field(
+        description="Per input text, in order: how far the student can be trusted on it."
+    )
 
 
 class DirectionPublic(BaseModel):

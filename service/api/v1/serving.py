@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from service.api.v1.protocol import (
     DirectionPublic,
+    FlaggedSentence,
     LanguagesResponse,
+    TextQualityPublic,
     TranslateRequest,
     TranslateResponse,
     UsagePublic,
 )
 from service.engine.registry import ModelRegistry
 from service.pipeline import TranslationPipeline
+from service.routing import TextQuality
 
 
 async def translate(pipeline: TranslationPipeline, request: TranslateRequest) -> TranslateResponse:
@@ -26,6 +29,18 @@ async def translate(pipeline: TranslationPipeline, request: TranslateRequest) ->
             student_cost_usd=outcome.usage.student_cost_usd,
             teacher_equivalent_cost_usd=dict(outcome.usage.teacher_cost_usd),
         ),
+        quality=[_quality_public(quality) for quality in outcome.quality],
+    )
+
+
+def _quality_public(quality: TextQuality) -> TextQualityPublic:
+    return TextQualityPublic(
+        confidence=quality.confidence,
+        low_confidence=quality.low_confidence,
+        flagged=[
+            FlaggedSentence(sentence=sentence, reasons=list(reasons))
+            for sentence, reasons in quality.flagged
+        ],
     )
 
 

@@ -1,0 +1,101 @@
+"""Checks of one translated sentence against the bundle's normal range.
+
+Each check names a way a small student fails silently outside its domain:
+
+- ``low_score``: its mean token log-probability is below the 5th percentile of its own dev
+  translations (out-of-domain input decodes with low probability: "Hello" scores -1.27 with
+  the embedded student, a caption about -0.1);
+- ``length_ratio``: output tokens per input token far outside the dev range (a long run-on
+  sentence comes back with most of its content dropped; a loop writes far too much);
+- ``repetition``: a character or short group repeated far more often in a row than anywhere in
+  the source ("Bahnsssss", "GOOOOO", "oder oder oder");
+- ``truncated``: decoding stopped at the length bound instead of at an end marker.
+
+Bundles without a normal range get only the last two checks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bundle import NormalRange
+from service.engine.translator import TranslatedSentence
+
+# How far outside the dev range a length ratio must be to count (short inputs are noisy).
+RATIO_SLACK = 1.5
+MIN_TOKENS_FOR_RATIO = 6
+# A unit of 1-10 characters (a letter, a syllable, a short word and its space) repeated this
+# many times in a row, and more often than anywhere in the source.
+REPETITION_RUN = 5
+_REPEAT = re.compile(r"(.{1,10}?)\1+", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one translated sentence."""
+
+    confidence: float  # exp(score): the geometric mean of the token probabilities, 0-1
+    reasons: tuple[str, ...]
+
+    @property
+    def low(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
+class TextQuality:
+    """The verdict on one text: its least confident sentence and the flagged ones."""
+
+    confidence: float
+    flagged: list[tuple[str, tuple[str, ...]]]  # (source sentence, reasons)
+
+    @property
+    def low_confidence(self) -> bool:
+        return bool(self.flagged)
+
+
+def longest_repeat(text: str) -> int:
+    """Most consecutive repetitions of one unit of 1-10 characters ("aaaa" -> 4, "abab" -> 2).
+
+    Linear: each match consumes its whole run, and a unit has at most ten lengths to try.
+    """
+    best = 1
+    for match in _REPEAT.finditer(text):
+        best = max(best, len(match.group()) // len(match.group(1)))
+    return best
+
+
+def check_sentence(
+    source: str,
+    input_tokens: int,
+    out: TranslatedSentence,
+    normal: NormalRange | None,
+) -> SentenceCheck:
+    reasons: list[str] = []
+    if normal is not None and out.score < normal.score_p05:
+        reasons.append("low_score")
+    if normal is not None and input_tokens >= MIN_TOKENS_FOR_RATIO:
+        ratio = out.output_tokens / input_tokens
+        if not normal.ratio_p01 / RATIO_SLACK <= ratio <= normal.ratio_p99 * RATIO_SLACK:
+            reasons.append("length_ratio")
+    repeats = longest_repeat(out.text)
+    if repeats >= REPETITION_RUN and repeats > longest_repeat(source) + 2:
+        reasons.append("repetition")
+    if out.hit_limit:
+        reasons.append("truncated")
+    return SentenceCheck(math.exp(min(out.score, 0.0)), tuple(reasons))
+
+
+def text_quality(sources: Sequence[str], checks: Sequence[SentenceCheck]) -> TextQuality:
+    """A text with no sentence to translate (numbers, tags only) is fully confident."""
+    return TextQuality(
+        confidence=round(min((check.confidence for check in checks), default=1.0), 4),
+        flagged=[
+            (source, check.reasons)
+            for source, check in zip(sources, checks, strict=True)
+            if check.low
+        ],
+    )
