@@ -143,20 +143,35 @@ class ClientPool:
 # ---------------------------------------------------------------------------------- server state
 
 
-def rss_mb(pid: int | None) -> float | None:
-    """Resident memory of `pid` from /proc/PID/status (VmRSS), in MB; None when unknown."""
+def rss_mb(pid: int | None, field: str = "VmRSS") -> float | None:
+    """A memory figure of `pid` from /proc/PID/status (VmRSS: resident now; VmHWM: peak
+    resident since start or the last reset), in MB; None when unknown."""
     if pid is None:
         return None
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     except OSError:
         return None
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    match = re.search(rf"^{field}:\s+(\d+) kB", status, re.M)
     return int(match.group(1)) / 1024 if match else None
 
 
+def reset_peak_rss(pid: int | None) -> bool:
+    """Reset the kernel's peak-RSS mark of `pid` (``5`` to /proc/PID/clear_refs; allowed for
+    our own processes), so VmHWM gives the exact peak of what follows."""
+    if pid is None:
+        return False
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
 class RssSampler:
-    """Samples the server's RSS every `interval` s while the block runs: start, peak, end."""
+    """The server's RSS at the start and end of the block and its peak in between: the
+    kernel's peak mark (VmHWM, reset at the start) where allowed, else samples taken every
+    `interval` s (which can miss a short peak while the client is busy)."""
 
     def __init__(self, pid: int | None, interval: float = 0.01) -> None:
         self.pid, self.interval = pid, interval
@@ -164,8 +179,10 @@ class RssSampler:
         self.peak: float | None = None
         self.end: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self.exact = False
 
     async def __aenter__(self) -> RssSampler:
+        self.exact = reset_peak_rss(self.pid)
         self.start = self.peak = rss_mb(self.pid)
         if self.start is not None:
             self._task = asyncio.create_task(self._sample())
@@ -182,8 +199,9 @@ class RssSampler:
         if self._task is not None:
             self._task.cancel()
         self.end = rss_mb(self.pid)
-        if self.end is not None and self.peak is not None:
-            self.peak = max(self.peak, self.end)
+        marks = (self.peak, self.end, rss_mb(self.pid, "VmHWM") if self.exact else None)
+        known = [mark for mark in marks if mark is not None]
+        self.peak = max(known) if known else None
 
     @property
     def peak_growth(self) -> float | None:
