@@ -7,6 +7,8 @@ Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per req
     -> fallbacks for sentences whose placeholders came back damaged (second round)
     -> restore per text (original whitespace and placeholders)
     -> check each sentence against the bundle's normal range (service/routing): flags per text
+    -> route (service/routing/escalation): in escalate mode the teacher may replace the
+       student's translation of low-confidence sentences
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from service.errors import (
     TooManyCharactersError,
     TooManyTextsError,
 )
-from service.routing import TextQuality, check_sentence, text_quality
+from service.routing import SentenceCheck, TextQuality, check_sentence, text_quality
+from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
 from service.text import PreparedText, prepare_text
 
@@ -45,6 +48,23 @@ class Usage:
     cpu_seconds: float = 0.0
     student_cost_usd: float = 0.0
     teacher_cost_usd: Mapping[str, float] = field(default_factory=dict)
+    # The cascade (service/routing): sentences the teacher translated instead, what that
+    # really cost, and what the request would have cost with every sentence on that teacher.
+    sentences: int = 0
+    escalated_sentences: int = 0
+    escalation_cost_usd: float = 0.0
+    teacher_only_cost_usd: float | None = None
+
+    @property
+    def blended_cost_usd(self) -> float:
+        return self.student_cost_usd + self.escalation_cost_usd
+
+    @property
+    def savings_usd(self) -> float | None:
+        """Against sending every sentence to the escalation teacher."""
+        if self.teacher_only_cost_usd is None:
+            return None
+        return self.teacher_only_cost_usd - self.blended_cost_usd
 
 
 @dataclass
@@ -79,7 +99,9 @@ class TranslationPipeline:
         usage_listeners: list[UsageListener] | None = None,
         pricer: Pricer | None = None,
         outcome_listeners: list[OutcomeListener] | None = None,
+        router: Router | None = None,
     ) -> None:
+        self.router = router
         self.registry = registry
         self.settings = settings
         self.usage_listeners = usage_listeners or []
@@ -118,11 +140,20 @@ class TranslationPipeline:
         model = self.registry.get(normalize_language(source), normalize_language(target))
         self.check_texts(texts)
         tokens_of = _TokenMemo(model)
-        max_tokens = model.translator.max_input_tokens
+        translator = model.translator
         source_lang = model.manifest.source_lang
 
         def prepare_all() -> list[PreparedText]:
-            return [prepare_text(text, source_lang, tokens_of.count, max_tokens) for text in texts]
+            return [
+                prepare_text(
+                    text,
+                    source_lang,
+                    tokens_of.count,
+                    translator.max_input_tokens,
+                    translator.long_input_tokens,
+                )
+                for text in texts
+            ]
 
         if sum(len(text) for text in texts) > _INLINE_PREPARE_CHARS:
             prepared = await asyncio.to_thread(prepare_all)
@@ -131,13 +162,11 @@ class TranslationPipeline:
 
         sentences = [sentence for text in prepared for sentence in text.sentences]
         entries = await self._translate_sentences(model, sentences, tokens_of, context)
-        translations = [entry.translation.text for entry in entries]
+        checks = _check_sentences(model, sentences, entries)
+        routed = await self._route(model, prepared, sentences, entries, checks)
 
-        per_text = _regroup(prepared, translations)
-        quality = [
-            _check_text(model, text, text_entries)
-            for text, text_entries in zip(prepared, _regroup(prepared, entries), strict=True)
-        ]
+        per_text = _regroup(prepared, routed.translations)
+        quality = _quality(prepared, checks, routed)
 
         fallbacks = [text.fallbacks(done) for text, done in zip(prepared, per_text, strict=True)]
         pieces = [p for fb in fallbacks for index in sorted(fb) for p in fb[index]]
@@ -158,6 +187,9 @@ class TranslationPipeline:
             input_tokens=sum(entry.input_tokens for entry in entries),
             output_tokens=sum(entry.translation.output_tokens for entry in entries),
             cpu_seconds=context.cpu_seconds,
+            sentences=len(sentences),
+            escalated_sentences=routed.escalated_count,
+            escalation_cost_usd=routed.cost_usd,
         )
         if self.pricer is not None:
             usage = self.pricer(model, usage, texts, results)
@@ -167,6 +199,30 @@ class TranslationPipeline:
         for outcome_listener in self.outcome_listeners:
             outcome_listener(texts, outcome)
         return outcome
+
+    async def _route(
+        self,
+        model: LoadedModel,
+        prepared: list[PreparedText],
+        sentences: list[str],
+        entries: list[CachedTranslation],
+        checks: list[SentenceCheck],
+    ) -> Routed:
+        """The routing stage: the student's translations, or the teacher's where it won."""
+        translations = [entry.translation.text for entry in entries]
+        if self.router is None:
+            return Routed(translations, [False] * len(translations))
+        owners = [(text, index) for text in prepared for index in range(len(text.sentences))]
+
+        def keeps_placeholders(flat: int, translation: str) -> bool:
+            text, index = owners[flat]
+            return text.fallback_sentences(index, translation) is None
+
+        manifest = model.manifest
+        direction = Direction(model.direction, manifest.source_lang, manifest.target_lang)
+        return await self.router.route(
+            direction, sentences, translations, checks, keeps_placeholders
+        )
 
     async def _translate_sentences(
         self,
@@ -206,15 +262,25 @@ def _regroup(prepared: list[PreparedText], flat: list[T]) -> list[list[T]]:
     return groups
 
 
-def _check_text(
-    model: LoadedModel, text: PreparedText, entries: list[CachedTranslation]
-) -> TextQuality:
+def _check_sentences(
+    model: LoadedModel, sentences: list[str], entries: list[CachedTranslation]
+) -> list[SentenceCheck]:
     normal = model.manifest.normal_range
-    checks = [
+    return [
         check_sentence(sentence, entry.input_tokens, entry.translation, normal)
-        for sentence, entry in zip(text.sentences, entries, strict=True)
+        for sentence, entry in zip(sentences, entries, strict=True)
     ]
-    return text_quality(text.sentences, checks)
+
+
+def _quality(
+    prepared: list[PreparedText], checks: list[SentenceCheck], routed: Routed
+) -> list[TextQuality]:
+    return [
+        text_quality(text.sentences, text_checks, escalated)
+        for text, text_checks, escalated in zip(
+            prepared, _regroup(prepared, checks), _regroup(prepared, routed.escalated), strict=True
+        )
+    ]
 
 
 class _TokenMemo:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from service.text._placeholders import MARK, fill_sentinels, mask, to_model_input, unmask
 from service.text._segment import (
     BLANK,
+    cut_clauses,
     fit,
     needs_translation,
     split_lines,
@@ -132,17 +133,25 @@ def prepare_text(
     source_lang: str,
     count_tokens: Callable[[str], int],
     max_tokens: int,
+    long_tokens: int | None = None,
 ) -> PreparedText:
     """Cut `text` into model inputs of at most `max_tokens` (by `count_tokens`) each.
 
     Sentences come from the language-aware splitter for `source_lang`; line breaks and the blank
     around sentences stay in the layout; segments with nothing to translate (whitespace,
-    placeholders, numbers, punctuation) stay verbatim; an overlong sentence is cut into pieces.
+    placeholders, numbers, punctuation) stay verbatim; a sentence over `long_tokens` (far longer
+    than the model was trained on) is cut at clause boundaries, and any piece still over
+    `max_tokens` (the model's limit) is cut further.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+    long_tokens = min(long_tokens or max_tokens, max_tokens)
     masked, originals = mask(text)
-    builder = _Builder(originals, lambda piece: count_tokens(to_model_input(piece)) <= max_tokens)
+    builder = _Builder(
+        originals,
+        fits=lambda piece: count_tokens(to_model_input(piece)) <= max_tokens,
+        comfortable=lambda piece: count_tokens(to_model_input(piece)) <= long_tokens,
+    )
     for sentence in split_sentences(masked, source_lang):
         for number, line in enumerate(split_lines(sentence)):
             if number % 2:  # a line break
@@ -155,10 +164,16 @@ def prepare_text(
 class _Builder:
     """Accumulates the layout and the units while walking the masked text left to right."""
 
-    def __init__(self, originals: Sequence[str], fits: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        originals: Sequence[str],
+        fits: Callable[[str], bool],
+        comfortable: Callable[[str], bool],
+    ) -> None:
         self._originals = originals
         self._used = 0  # placeholders consumed so far
         self._fits = fits
+        self._comfortable = comfortable
         self._layout: list[str | int] = []
         self._units: list[_Unit] = []
 
@@ -174,9 +189,11 @@ class _Builder:
         if not needs_translation(core):
             self.keep(core)
         else:
-            for piece, blank in fit(core, self._fits):
-                self._add_unit(piece)
-                self.keep(blank)
+            for clause, gap in cut_clauses(core, self._comfortable):
+                for piece, blank in fit(clause, self._fits):
+                    self._add_unit(piece)
+                    self.keep(blank)
+                self.keep(gap)
         self.keep(trail)
 
     def _add_unit(self, masked: str) -> None:

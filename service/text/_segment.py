@@ -134,6 +134,34 @@ def fit(core: str, fits: Callable[[str], bool]) -> list[tuple[str, str]]:
     return pieces
 
 
+def cut_clauses(core: str, fits: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """Cut `core` after clause punctuation only, into the fewest pieces that each `fits`, as
+    (piece, blank after it) pairs; a clause that does not fit on its own stays whole.
+
+    For sentences far longer than the student was trained on: a clause boundary is a safe point
+    to cut (a space inside a phrase is not), and `fit` still enforces the hard limit afterwards.
+    """
+    if fits(core):
+        return [(core, "")]
+    cuts = [m.end() for m in _CLAUSE_CUT.finditer(core)]
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    while start < len(core):
+        ahead = [cut for cut in cuts[bisect.bisect_right(cuts, start) :] if cut < len(core)]
+        end = ahead[0] if ahead else len(core)
+        for cut in ahead[1:]:
+            if not fits(core[start:cut]):
+                break
+            end = cut
+        if end < len(core) and fits(core[start:]):
+            end = len(core)
+        blank = _BLANK_RUN.match(core, end)
+        next_start = blank.end() if blank else end
+        pieces.append((core[start:end], core[end:next_start]))
+        start = next_start
+    return pieces
+
+
 def _piece_end(
     core: str,
     start: int,
