@@ -70,6 +70,14 @@ class ServiceSettings(BaseSettings):
         default=512, description="Hard cap on target tokens per sentence."
     )
 
+    long_sentence_factor: float = Field(
+        default=1.0,
+        ge=0,
+        description="Sentences longer than this many times the bundle's 99th-percentile "
+        "training sentence are cut at clause boundaries before translation (0: only at the "
+        "model's limit).",
+    )
+
     # Dispatcher
     batching: bool = Field(
         default=True, description="Merge sentences of concurrent requests into shared batches."
@@ -87,6 +95,13 @@ class ServiceSettings(BaseSettings):
     )
     queue_size: PositiveInt = Field(
         default=256, description="Requests that may wait per model; more get 429."
+    )
+    max_queue_wait_ms: float = Field(
+        default=250.0,
+        ge=0,
+        description="Refuse (429) a request when the work already admitted would take longer "
+        "than this at the measured speed, so accepted requests stay fast under overload "
+        "(0: only the queue size bounds).",
     )
     retry_after_seconds: PositiveInt = Field(
         default=1, description="Retry-After sent with 429 when the queue is full."

@@ -13,7 +13,9 @@ batch; with it, the cohorts merge. A lone client at idle never waits (its target
 and a worker never waits while another one translates: with several replicas the cohorts
 are welcome (each keeps one replica busy), and waiting would only leave a core idle.
 
-- The queue is bounded: `submit` raises `QueueFullError` at once instead of waiting.
+- The queue is bounded: `submit` raises `QueueFullError` at once instead of waiting, both
+  when the queue is full and when the work already admitted would take longer than
+  `max_queue_wait_s` at the measured speed (`service.engine.admission`).
 - A job whose awaiting task was cancelled (its client went away) is skipped before its
   sentences are translated.
 - After every batch, and before its requests are answered, listeners receive a `BatchRecord`
@@ -38,6 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from service.engine.admission import Admission
 from service.engine.translator import TranslatedSentence
 from service.errors import NotReadyError, QueueFullError, SentenceFailedError
 
@@ -49,7 +52,16 @@ TranslateFn = Callable[[list[list[str]]], list[TranslatedSentence]]
 class Job:
     """One request's tokenized sentences and the future its handler awaits."""
 
-    __slots__ = ("cancelled", "context", "future", "inputs", "loop", "remaining", "results")
+    __slots__ = (
+        "cancelled",
+        "context",
+        "future",
+        "inputs",
+        "loop",
+        "released",
+        "remaining",
+        "results",
+    )
 
     def __init__(
         self,
@@ -64,6 +76,7 @@ class Job:
         self.results: list[TranslatedSentence | None] = [None] * len(inputs)
         self.remaining = len(inputs)
         self.cancelled = False
+        self.released = False  # its tokens left the admission backlog
 
     def input_tokens(self) -> int:
         return sum(len(tokens) for tokens in self.inputs)
@@ -117,6 +130,7 @@ class Dispatcher:
         max_wait_s: float = 0.005,
         workers: int = 1,
         queue_size: int = 256,
+        max_queue_wait_s: float = 0.0,
         retry_after_seconds: int = 1,
         listeners: Sequence[BatchListener] = (),
     ) -> None:
@@ -134,6 +148,7 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._translating = 0  # workers inside a translate call
         self._translating_lock = threading.Lock()
+        self.admission = Admission(workers, max_queue_wait_s)
 
     @property
     def queue_depth(self) -> int:
@@ -175,6 +190,7 @@ class Dispatcher:
             except queue.Empty:
                 return
             if isinstance(item, Job):
+                self._release(item)
                 _settle(item, NotReadyError(f"model {self.name} stopped"))
 
     async def submit(
@@ -186,9 +202,16 @@ class Dispatcher:
         if not self._accepting:
             raise NotReadyError(f"model {self.name} is not accepting work")
         job = Job(inputs, asyncio.get_running_loop(), context)
+        wait = self.admission.try_admit(job.input_tokens())
+        if wait is not None:
+            raise QueueFullError(
+                f"model {self.name} has about {wait:.1f} s of work waiting; retry later",
+                self.retry_after_seconds,
+            )
         try:
             self._queue.put_nowait(job)
         except queue.Full:
+            self._release(job)
             raise QueueFullError(
                 f"model {self.name} has {self._queue.maxsize} requests waiting; retry later",
                 self.retry_after_seconds,
@@ -221,8 +244,16 @@ class Dispatcher:
                 expected_jobs = self._translate_jobs(batch, None)
 
     def _admit(self, job: Job, pending: deque[tuple[Job, int]]) -> None:
-        if not job.cancelled:
+        if job.cancelled:
+            self._release(job)
+        else:
             pending.extend((job, index) for index in range(len(job.inputs)))
+
+    def _release(self, job: Job) -> None:
+        """Take a finished, failed or abandoned job's tokens off the admission backlog (once)."""
+        if not job.released:
+            job.released = True
+            self.admission.release(job.input_tokens())
 
     def _collect(
         self, pending: deque[tuple[Job, int]], expected_jobs: int
@@ -236,6 +267,7 @@ class Dispatcher:
                 job, index = pending[0]
                 if job.cancelled:
                     pending.popleft()
+                    self._release(job)
                     continue
                 size = len(job.inputs[index])
                 if batch and tokens + size > self.max_tokens:
@@ -268,6 +300,7 @@ class Dispatcher:
     def _translate_jobs(self, batch: list[tuple[Job, int]], single: Job | None) -> int:
         """Translate and answer; returns the requests in the system when the batch ended."""
         if single is not None and single.cancelled:
+            self._release(single)
             return 0
         inputs = [job.inputs[index] for job, index in batch]
         cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -283,6 +316,8 @@ class Dispatcher:
             for (job, index), tokens, out in zip(batch, inputs, outputs, strict=True)
             if isinstance(out, TranslatedSentence)
         ]
+        wall_seconds = time.perf_counter() - wall_start
+        self.admission.observe(sum(len(tokens) for tokens in inputs), wall_seconds)
         record = BatchRecord(
             model=self.name,
             items=[
@@ -290,7 +325,7 @@ class Dispatcher:
                 for job, index, tokens, out in done
             ],
             cpu_seconds=time.process_time() - cpu_start,
-            wall_seconds=time.perf_counter() - wall_start,
+            wall_seconds=wall_seconds,
         )
         # Counted before any answer goes out: an answered client's next request is not "queued".
         in_system = len({id(job) for job, _ in batch}) + self._queue.qsize()
@@ -309,6 +344,8 @@ class Dispatcher:
             except Exception:
                 logger.exception("batch listener %r failed", listener)
         for job in {id(job): job for job, _ in batch}.values():
+            if id(job) in failed or job.remaining == 0:
+                self._release(job)
             if id(job) in failed:
                 job.cancelled = True  # its other sentences need not be translated
                 count = len(failed[id(job)])

@@ -87,6 +87,7 @@ class ModelRegistry:
                 max_wait_s=settings.max_batch_wait_ms / 1000,
                 workers=settings.resolved_inter_threads(),
                 queue_size=settings.queue_size,
+                max_queue_wait_s=settings.max_queue_wait_ms / 1000,
                 retry_after_seconds=settings.retry_after_seconds,
                 listeners=listeners,
             )

@@ -127,6 +127,34 @@ def test_a_full_queue_raises_queue_full_at_once(
     assert error.headers == {"Retry-After": "3"}
 
 
+def test_work_that_could_not_start_within_the_wait_budget_is_refused_at_once(
+    make_dispatcher: type[Dispatcher], gated: GatedTranslator, translator: BundleTranslator
+) -> None:
+    dispatcher = make_dispatcher(max_wait_s=0, max_queue_wait_s=0.05, workers=1)
+    tokens = [translator.tokenize(text) for text in sentences(8)]
+    request_tokens = sum(len(t) for t in tokens)
+
+    async def scenario() -> tuple[int, int]:
+        gated.gate.set()
+        await dispatcher.submit(tokens)  # measures the speed
+        gated.gate.clear()
+        gated.entered.clear()
+        busy = asyncio.ensure_future(dispatcher.submit(tokens))
+        await _wait_entered(gated)
+        others = [asyncio.ensure_future(dispatcher.submit(tokens)) for _ in range(200)]
+        await asyncio.sleep(0.05)  # each has been admitted or refused by now
+        backlog = dispatcher.admission.backlog_tokens
+        gated.gate.set()
+        results = await asyncio.gather(busy, *others, return_exceptions=True)
+        return sum(isinstance(r, QueueFullError) for r in results), backlog
+
+    refused, backlog = asyncio.run(scenario())
+    per_token = dispatcher.admission.expected_wait(1)
+    assert refused > 150
+    assert (backlog - request_tokens) * per_token <= 0.05  # nothing admitted past the budget
+    assert dispatcher.admission.backlog_tokens == 0  # everything answered is released
+
+
 def test_work_of_a_cancelled_request_is_dropped_before_translation(
     make_dispatcher: type[Dispatcher], gated: GatedTranslator, translator: BundleTranslator
 ) -> None:
