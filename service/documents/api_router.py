@@ -22,11 +22,18 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from service.api.openapi import error_responses
-from service.documents.errors import DocumentTooLargeError, InvalidDocumentRequestError
+from service.documents.errors import (
+    DocumentTooLargeError,
+    InvalidDocumentRequestError,
+    SegmentFailedError,
+)
+from service.documents.jobs import JobRecord
 from service.documents.protocol import (
     DEEPL_UPLOAD_BODY,
     KEY_BODY,
+    LOW_CONFIDENCE_HEADER,
     TRANSLATED_FILE,
+    UNTRANSLATED_HEADER,
     UPLOAD_BODY,
     UPLOAD_ERRORS,
     DeepLDocumentHandle,
@@ -34,6 +41,7 @@ from service.documents.protocol import (
     DocumentCreated,
     DocumentStatusPublic,
 )
+from service.documents.segments import Translations
 from service.documents.serving import DirectResult, DocumentService, Mode, TranslatorFactory
 from service.documents.settings import DocumentSettings
 
@@ -86,9 +94,25 @@ async def read_upload(request: Request, max_bytes: int) -> tuple[dict[str, str],
         await form.close()
 
 
-def _file_response(data: bytes, filename: str, media_type: str) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(filename or 'document')}"
-    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+def _file_response(
+    data: bytes, filename: str, media_type: str, untranslated: int, low_confidence: int
+) -> Response:
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename or 'document')}",
+        UNTRANSLATED_HEADER: str(untranslated),
+        LOW_CONFIDENCE_HEADER: str(low_confidence),
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _job_file(data: bytes, record: JobRecord) -> Response:
+    return _file_response(
+        data,
+        record.filename,
+        record.media_type,
+        record.segments_untranslated,
+        record.segments_low_confidence,
+    )
 
 
 @router.post(
@@ -109,7 +133,13 @@ async def submit_document(request: Request, service: Service) -> Response:
         data, filename, fields.get("source") or None, fields.get("target", ""), mode_value
     )
     if isinstance(outcome, DirectResult):
-        return _file_response(outcome.data, outcome.filename, outcome.media_type)
+        return _file_response(
+            outcome.data,
+            outcome.filename,
+            outcome.media_type,
+            outcome.report.untranslated,
+            outcome.report.low_confidence,
+        )
     body = DocumentCreated(id=outcome.id, status=outcome.status)
     return JSONResponse(body.model_dump(), status_code=202)
 
@@ -127,7 +157,7 @@ async def document_status(job_id: str, service: Service) -> DocumentStatusPublic
 async def document_result(job_id: str, service: Service) -> Response:
     """The translated document (409 while it is still being translated)."""
     data, record = await run_in_threadpool(service.result, job_id)
-    return _file_response(data, record.filename, record.media_type)
+    return _job_file(data, record)
 
 
 @router.delete("/v1/documents/{job_id}", status_code=204, responses=error_responses(404))
@@ -187,7 +217,7 @@ async def deepl_result(document_id: str, request: Request, service: Service) -> 
     """DeepL: download the translated document."""
     key = str((await _fields(request)).get("document_key", ""))
     data, record = await run_in_threadpool(service.result, document_id, key)
-    return _file_response(data, record.filename, record.media_type)
+    return _job_file(data, record)
 
 
 def include_documents(
@@ -211,8 +241,10 @@ def include_documents(
 
 def pipeline_translator_factory(app: FastAPI) -> TranslatorFactory:
     """Adapter to the service core: worker threads run ``TranslationPipeline.translate`` on the
-    app's event loop (where its dispatchers live) and wait for the answer."""
-    from service.errors import NotReady, UnsupportedDirection
+    app's event loop (where its dispatchers live) and wait for the answer. A sentence the engine
+    cannot translate even alone becomes SegmentFailedError (the document keeps it); every other
+    error (queue full, not ready) propagates unchanged."""
+    from service.errors import NotReady, SentenceFailedError, UnsupportedDirection
     from service.pipeline import normalize_language
 
     def factory(source: str | None, target: str) -> Any:
@@ -235,11 +267,17 @@ def pipeline_translator_factory(app: FastAPI) -> TranslatorFactory:
         runtime.registry.get(normalize_language(source), wanted)
         direction = (source, target)
 
-        def translate(batch: list[str]) -> list[str]:
+        def translate(batch: list[str]) -> Translations:
             future = asyncio.run_coroutine_threadsafe(
                 runtime.pipeline.translate(batch, *direction), loop
             )
-            return list(future.result().translations)
+            try:
+                outcome = future.result()
+            except SentenceFailedError:
+                raise SegmentFailedError() from None
+            texts = list(outcome.translations)
+            low = [q.low_confidence for q in outcome.quality]
+            return Translations(texts, low if len(low) == len(texts) else [False] * len(texts))
 
         return translate
 

@@ -17,6 +17,9 @@ parser output, paths or stack details::
     ├── JobNotReadyError                 409  result asked for before the job is done
     ├── JobFailedError                   409  result asked for after the job failed
     └── JobQueueFullError                429  the worker pool's queue is full
+
+:class:`SegmentFailedError` is not user-facing: a translator raises it for a batch holding a
+segment the model cannot translate, and the document keeps that segment in its source language.
 """
 
 from __future__ import annotations
@@ -109,3 +112,8 @@ class JobQueueFullError(DocumentError):
 
     def __init__(self, message: str | None = None, retry_after_seconds: int = 5) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+
+
+class SegmentFailedError(Exception):
+    """A segment of the batch is untranslatable (the input's doing, not a transient failure):
+    the batch is retried segment by segment and a segment that still fails is kept as it was."""

@@ -45,6 +45,8 @@ class JobRecord(BaseModel):
     characters: int
     segments_total: int
     segments_done: int = 0
+    segments_untranslated: int = 0  # kept in the source language: the model failed on them
+    segments_low_confidence: int = 0
     created_at: float
     updated_at: float
     started_at: float | None = None
@@ -225,5 +227,7 @@ def run_job(
         store.put_result(record.id, data)
         record.status = "done"
         record.segments_done = record.segments_total
+        record.segments_untranslated = extraction.report.untranslated
+        record.segments_low_confidence = extraction.report.low_confidence
     record.finished_at = record.updated_at = time.time()
     store.save(record)

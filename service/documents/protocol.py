@@ -33,6 +33,10 @@ class DocumentStatusPublic(BaseModel):
     characters: int
     segments_done: int
     segments_total: int
+    segments_untranslated: int
+    """Segments kept in the source language because the model could not translate them."""
+    segments_low_confidence: int
+    """Segments translated, but judged low-confidence (outside the model's normal range)."""
     seconds_remaining: float | None
     error: DocumentError | None = None
 
@@ -53,6 +57,8 @@ class DocumentStatusPublic(BaseModel):
             characters=record.characters,
             segments_done=record.segments_done,
             segments_total=record.segments_total,
+            segments_untranslated=record.segments_untranslated,
+            segments_low_confidence=record.segments_low_confidence,
             seconds_remaining=record.seconds_remaining,
             error=error,
         )
@@ -110,10 +116,24 @@ KEY_BODY = _request_body(
     ["document_key"],
     document_key={"type": "string"},
 )
+#: Headers of every translated file, direct or a job's result: the job status's counts.
+UNTRANSLATED_HEADER = "X-Segments-Untranslated"
+LOW_CONFIDENCE_HEADER = "X-Segments-Low-Confidence"
+_COUNT = {"schema": {"type": "integer", "minimum": 0}}
 TRANSLATED_FILE: Responses = {
     200: {
         "description": "The translated document, in its own media type",
         "content": {"application/octet-stream": {"schema": _FILE}},
+        "headers": {
+            UNTRANSLATED_HEADER: {
+                **_COUNT,
+                "description": "Segments kept in the source language (the model failed on them)",
+            },
+            LOW_CONFIDENCE_HEADER: {
+                **_COUNT,
+                "description": "Segments translated but judged low-confidence",
+            },
+        },
     }
 }
 UPLOAD_ERRORS = error_responses(400, 413, 415, 422, 429, 503)

@@ -10,18 +10,38 @@ unit goes to the translator as ONE segment, markup written as neutral tags::
 so inline markup never splits a sentence. If the translation comes back with tags lost, invented,
 unbalanced or with atoms reordered, the unit falls back to translating its text pieces one by
 one, so markup is never lost. ``Tag.raw`` is opaque here: each format puts its own markup there.
+
+A batch the translator refuses with :class:`~service.documents.errors.SegmentFailedError` is
+retried segment by segment; a segment that fails alone is kept in the source language, and the
+:class:`SegmentReport` counts it (and the units the translator judged low-confidence).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-#: Translates a batch of plain-text segments; same length and order out as in. Called from worker
-#: threads (never on the event loop), so a blocking implementation is the natural one.
-SegmentTranslator = Callable[[list[str]], list[str]]
+from service.documents.errors import SegmentFailedError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Translations:
+    """A batch's translations with the translator's verdict per segment (True: low confidence)."""
+
+    texts: list[str]
+    low_confidence: list[bool]
+
+
+#: Translates a batch of plain-text segments; same length and order out as in (a plain list, or
+#: :class:`Translations` when the translator judges its output). Raises SegmentFailedError when a
+#: segment cannot be translated. Called from worker threads (never on the event loop), so a
+#: blocking implementation is the natural one.
+SegmentTranslator = Callable[[list[str]], list[str] | Translations]
 #: Reports progress as (segments done, segments total).
 ProgressCallback = Callable[[int, int], None]
 
@@ -38,6 +58,25 @@ class Tag:
 
 
 Piece = str | Tag
+#: One translated segment and whether it was judged low-confidence; None: kept in the source.
+Done = tuple[str, bool] | None
+
+
+@dataclass
+class SegmentReport:
+    """Per document, the translatable units kept in the source language and those whose
+    translation was judged low-confidence (a unit translated piece by piece counts once)."""
+
+    untranslated: int = 0
+    low_confidence: int = 0
+
+    def count(self, outcomes: Sequence[Done]) -> None:
+        """Count one unit from the outcomes of its segment(s)."""
+        if any(done is None for done in outcomes):
+            self.untranslated += 1
+        elif any(done[1] for done in outcomes if done is not None):
+            self.low_confidence += 1
+
 
 _TAG_RE = re.compile(r'<g\s+id\s*=\s*"(\d+)"\s*>|</g\s*>|<x\s+id\s*=\s*"(\d+)"\s*/>')
 _TAGLIKE_RE = re.compile(r"</?[gx](?:\s|>|/)")
@@ -225,20 +264,40 @@ class _Batcher:
         self.done = 0
         self.total = total
 
-    def run(self, segments: list[str]) -> list[str]:
-        out: list[str] = []
+    def run(self, segments: list[str]) -> list[Done]:
+        out: list[Done] = []
         for start in range(0, len(segments), self.batch_size):
             self.check()
             batch = segments[start : start + self.batch_size]
-            translated = self.translator(batch)
-            if len(translated) != len(batch):
-                raise RuntimeError("translator returned a different number of segments")
-            out.extend(translated)
+            out.extend(self._batch(batch))
             self.done += len(batch)
             if self.progress is not None:
                 self.progress(self.done, max(self.total, self.done))
         self.check()
         return out
+
+    def _batch(self, batch: list[str]) -> list[Done]:
+        """The batch's outcomes; segment by segment when one of them cannot be translated, so
+        only that one is kept. Every other error (a full queue, a model not ready) propagates."""
+        try:
+            return self._translate(batch)
+        except SegmentFailedError:
+            if len(batch) == 1:
+                logger.warning("a segment could not be translated; it is kept as it was")
+                return [None]
+        outcomes: list[Done] = []
+        for segment in batch:
+            self.check()
+            outcomes.extend(self._batch([segment]))
+        return outcomes
+
+    def _translate(self, batch: list[str]) -> list[Done]:
+        answer = self.translator(batch)
+        if not isinstance(answer, Translations):
+            answer = Translations(list(answer), [False] * len(answer))
+        if not len(answer.texts) == len(answer.low_confidence) == len(batch):
+            raise RuntimeError("translator returned a different number of segments")
+        return list(zip(answer.texts, answer.low_confidence, strict=True))
 
 
 def translate_units(
@@ -248,32 +307,44 @@ def translate_units(
     batch_size: int = 32,
     check: Callable[[], None] = lambda: None,
     progress: ProgressCallback | None = None,
-) -> None:
-    """Translate every translatable unit in place (``unit.result``), tags kept or fallen back."""
+) -> SegmentReport:
+    """Translate every translatable unit in place (``unit.result``), tags kept or fallen back;
+    a unit the translator cannot translate keeps its source pieces."""
+    report = SegmentReport()
     todo = [u for u in units if u.translatable]
     whole: list[Unit] = []
     split: list[Unit] = []
     for u in todo:  # one pass: a membership test per unit would be quadratic
         (split if any(_TAGLIKE_RE.search(t) for t in _texts(u)) else whole).append(u)
     batcher = _Batcher(translator, batch_size, check, progress, len(whole))
-    for unit, translated in zip(whole, batcher.run([u.segment() for u in whole]), strict=True):
-        restored = unit.restore(translated)
-        if restored is None:
+    for unit, done in zip(whole, batcher.run([u.segment() for u in whole]), strict=True):
+        restored = None if done is None else unit.restore(done[0])
+        if done is not None and restored is None:
             split.append(unit)
-        else:
-            unit.result = restored
-    if not split:
-        return
+            continue
+        unit.result = restored
+        report.count([done])
+    if split:
+        _translate_pieces(split, batcher, report)
+    return report
+
+
+def _translate_pieces(split: list[Unit], batcher: _Batcher, report: SegmentReport) -> None:
+    """The fallback: each text piece of each unit translated alone, markup left in place."""
     parts = [(u, i) for u in split for i, p in enumerate(u.pieces) if _worth(p)]
     batcher.total = batcher.done + len(parts)
     cores = [_split_space(str(u.pieces[i]))[1] for u, i in parts]
-    translated_parts = batcher.run(cores)
+    outcomes: dict[int, list[Done]] = {id(u): [] for u in split}
     for u in split:
         u.result = list(u.pieces)
-    for (u, i), translated in zip(parts, translated_parts, strict=True):
-        lead, _, trail = _split_space(str(u.pieces[i]))
-        assert u.result is not None
-        u.result[i] = lead + translated.strip() + trail
+    for (u, i), done in zip(parts, batcher.run(cores), strict=True):
+        outcomes[id(u)].append(done)
+        if done is not None:
+            lead, _, trail = _split_space(str(u.pieces[i]))
+            assert u.result is not None
+            u.result[i] = lead + done[0].strip() + trail
+    for u in split:
+        report.count(outcomes[id(u)])
 
 
 def _texts(unit: Unit) -> list[str]:

@@ -24,7 +24,7 @@ from service.documents.errors import (
 from service.documents.formats import DocumentFormat, Extraction, detect
 from service.documents.jobs import JobRecord, JobStore, WorkerPool, make_store, new_job_id, run_job
 from service.documents.safety import Guard
-from service.documents.segments import SegmentTranslator
+from service.documents.segments import SegmentReport, SegmentTranslator
 from service.documents.settings import DocumentSettings
 
 #: Gives the translator of one direction (source may be None: "detect"); raises the service's
@@ -42,6 +42,7 @@ class DirectResult:
     filename: str
     media_type: str
     characters: int
+    report: SegmentReport
 
 
 class DocumentService:
@@ -89,7 +90,8 @@ class DocumentService:
         )
         if direct:
             out = await self._in_pool(lambda: extraction.translate(translator, guard))
-            return DirectResult(out, filename, fmt.media_type_of(extraction), extraction.characters)
+            media_type = fmt.media_type_of(extraction)
+            return DirectResult(out, filename, media_type, extraction.characters, extraction.report)
         now = time.time()
         record = JobRecord(
             id=new_job_id(),

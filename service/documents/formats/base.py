@@ -18,6 +18,7 @@ from service.documents.errors import UnsupportedDocumentError
 from service.documents.safety import Guard
 from service.documents.segments import (
     ProgressCallback,
+    SegmentReport,
     SegmentTranslator,
     Unit,
     translate_units,
@@ -105,7 +106,8 @@ class Extraction:
     """The units of one document and how to write the document back once they are translated.
 
     ``charset`` is the encoding the rebuilt bytes keep (text formats), so the response can say so;
-    ``target`` is the requested target language, for formats that record it (XLIFF).
+    ``target`` is the requested target language, for formats that record it (XLIFF); ``report``
+    counts, once translated, the units kept in the source language and the low-confidence ones.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class Extraction:
         self._rebuild = rebuild
         self.charset = charset
         self.target: str | None = None
+        self.report = SegmentReport()
 
     @property
     def characters(self) -> int:
@@ -130,7 +133,7 @@ class Extraction:
         guard: Guard,
         progress: ProgressCallback | None = None,
     ) -> bytes:
-        translate_units(
+        self.report = translate_units(
             self.units,
             translator,
             batch_size=guard.settings.batch_segments,

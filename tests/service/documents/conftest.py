@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from service.documents.jobs import JobRecord
 from service.documents.safety import Guard
+from service.documents.serving import DocumentService
 from service.documents.settings import DocumentSettings
 
 
@@ -21,3 +25,13 @@ def shout(batch: list[str]) -> list[str]:
 @pytest.fixture
 def guard() -> Guard:
     return Guard(DocumentSettings(_env_file=None))  # type: ignore[call-arg]
+
+
+def wait_done(service: DocumentService, job_id: str) -> JobRecord:
+    """The job's record once it is done or failed (a few seconds at most)."""
+    for _ in range(200):
+        record = service.status(job_id)
+        if record.status in ("done", "error"):
+            return record
+        time.sleep(0.02)
+    raise AssertionError("job did not finish")

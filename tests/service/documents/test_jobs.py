@@ -17,7 +17,7 @@ from service.documents.errors import JobNotFoundError, JobNotReadyError, JobQueu
 from service.documents.jobs import JobRecord, LocalJobStore, RedisJobStore
 from service.documents.serving import DocumentService
 from service.documents.settings import DocumentSettings
-from tests.service.documents.conftest import wrap
+from tests.service.documents.conftest import wait_done, wrap
 
 DOCUMENT = b"\n\n".join(b"Paragraph number %d is here." % i for i in range(12))
 
@@ -69,15 +69,6 @@ def slow_wrap(batch: list[str]) -> list[str]:
     return wrap(batch)
 
 
-def _wait_done(service: DocumentService, job_id: str) -> JobRecord:
-    for _ in range(200):
-        record = service.status(job_id)
-        if record.status in ("done", "error"):
-            return record
-        time.sleep(0.02)
-    raise AssertionError("job did not finish")
-
-
 def _lifecycle(submitter: DocumentService, reader: DocumentService) -> None:
     record = asyncio.run(submitter.submit(DOCUMENT, "notes.txt", "en", "de"))
     assert isinstance(record, JobRecord) and record.status == "queued"
@@ -85,7 +76,7 @@ def _lifecycle(submitter: DocumentService, reader: DocumentService) -> None:
     assert seen.characters == record.characters > 0 and seen.segments_total == 12
     with pytest.raises(JobNotReadyError):
         reader.result(record.id)
-    done = _wait_done(reader, record.id)
+    done = wait_done(reader, record.id)
     assert done.status == "done" and done.segments_done == 12 and done.seconds_remaining == 0
     data, _ = reader.result(record.id)
     assert data.decode().count("«") == 12
@@ -113,7 +104,7 @@ def test_progress_reports_segments_and_time_left_while_translating() -> None:
             time.sleep(0.01)
         assert 0 < seen.segments_done < seen.segments_total
         assert seen.seconds_remaining is not None and seen.seconds_remaining > 0
-        _wait_done(service, record.id)
+        wait_done(service, record.id)
     finally:
         service.close()
 
@@ -122,7 +113,7 @@ def test_local_results_expire() -> None:
     service = DocumentService(_settings(result_ttl_s=0.3), lambda s, t: wrap)
     try:
         record = asyncio.run(service.submit(DOCUMENT, "notes.txt", "en", "de"))
-        _wait_done(service, record.id)
+        wait_done(service, record.id)
         time.sleep(0.4)
         with pytest.raises(JobNotFoundError):
             service.result(record.id)
@@ -158,7 +149,7 @@ def test_redis_results_expire(redis_url: str) -> None:
     b = DocumentService(settings, lambda s, t: wrap)
     try:
         record = asyncio.run(a.submit(DOCUMENT, "notes.txt", "en", "de"))
-        _wait_done(b, record.id)
+        wait_done(b, record.id)
         time.sleep(0.5)
         with pytest.raises(JobNotFoundError):
             b.result(record.id)
