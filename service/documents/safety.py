@@ -148,16 +148,6 @@ def parse_xml(data: bytes, guard: Guard) -> etree._ElementTree:
         raise CorruptDocumentError("The document's markup is not well-formed.") from None
 
 
-def check_tree_depth(root: etree._Element, guard: Guard) -> None:
-    """Depth bound for trees from parsers without a streaming pre-check (HTML)."""
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > guard.settings.xml_max_depth:
-            raise UnsafeDocumentError("The document's markup is nested too deeply.")
-        stack.extend((child, depth + 1) for child in element)
-
-
 def _unsafe_name(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     return (

@@ -81,7 +81,7 @@ class DocumentService:
         guard = Guard(self.settings)
 
         def prepare() -> tuple[DocumentFormat, Extraction]:
-            fmt = detect(data, filename)
+            fmt = detect(data, filename, self.settings.zip_max_entries)
             return fmt, fmt.prepare(data, guard, target)
 
         fmt, extraction = await self._in_pool(prepare)

@@ -20,6 +20,8 @@ from service.documents.formats.txt import TxtFormat
 from service.documents.formats.vtt import VttFormat
 from service.documents.formats.xliff import XliffFormat
 from service.documents.formats.xlsx import XlsxFormat
+from service.documents.safety import check_zip_entry_count
+from service.documents.settings import DocumentSettings
 
 #: In detection priority: the first match wins when the file name gives no extension.
 FORMATS: tuple[DocumentFormat, ...] = (
@@ -39,9 +41,15 @@ FORMATS: tuple[DocumentFormat, ...] = (
 __all__ = ["FORMATS", "DocumentFormat", "Extraction", "detect", "probe"]
 
 
-def probe(data: bytes) -> Probe:
-    """Look at the content: a zip's member names, or the decoded text."""
+#: The setting's default, for callers without settings at hand (tests, tools).
+_ZIP_MAX_ENTRIES: int = DocumentSettings.model_fields["zip_max_entries"].default
+
+
+def probe(data: bytes, zip_max_entries: int) -> Probe:
+    """Look at the content: a zip's member names, or the decoded text. An archive with too many
+    entries is refused from its central directory first, before zipfile lists them all."""
     if data.startswith(b"PK\x03\x04"):
+        check_zip_entry_count(data, zip_max_entries)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = frozenset(zf.namelist())
@@ -51,9 +59,11 @@ def probe(data: bytes) -> Probe:
     return Probe(data, None, decode_text(data))
 
 
-def detect(data: bytes, filename: str | None) -> DocumentFormat:
+def detect(
+    data: bytes, filename: str | None, zip_max_entries: int = _ZIP_MAX_ENTRIES
+) -> DocumentFormat:
     """The format of ``data``; the extension must agree with the content when there is one."""
-    found = probe(data)
+    found = probe(data, zip_max_entries)
     candidates = [f for f in FORMATS if f.matches(found)]
     suffix = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower()
     if not suffix:
