@@ -33,6 +33,12 @@ from service.errors import ClientDisconnectedError, ServiceError
 from service.metrics import ServiceMetrics
 from service.middleware import BodyLimitMiddleware, MetricsMiddleware
 from service.pipeline import TranslationPipeline
+from service.routing.budget import EscalationBudget
+from service.routing.capture import open_capture
+from service.routing.checks import dev_low_share
+from service.routing.escalation import Router
+from service.routing.metrics import RoutingMetrics
+from service.routing.settings import RoutingSettings, load_routing_settings
 from service.runtime import Lifecycle, Runtime, UsageTotals
 from service.settings import ServiceSettings
 
@@ -116,15 +122,46 @@ def install_error_handlers(app: FastAPI) -> None:
 ModelLoader = Callable[[ServiceSettings, Sequence[BatchListener]], ModelRegistry]
 
 
+def build_router(
+    routing: RoutingSettings,
+    cost: CostAccounting,
+    settings: ServiceSettings,
+    metrics: RoutingMetrics,
+) -> Router:
+    """The routing stage; with mode 'escalate', its teacher and budget (and the cost
+    accounting learns how to price teacher-only requests)."""
+    capture = open_capture(
+        routing.capture,
+        routing.capture_dir,
+        routing.capture_redis_url,
+        routing.capture_max_records,
+        routing.capture_ttl_days,
+    )
+    checking = routing.mode != "off"
+    if not routing.escalating:
+        return Router(metrics, capture=capture, checking=checking)
+    from service.teachers.factory import build_teacher  # loads CTranslate2 only when needed
+
+    teacher, priced = build_teacher(routing, cost.settings, settings, [cost.on_teacher_batch])
+    cost.escalate_to(priced)
+    budget = EscalationBudget(routing.max_share, routing.window_sentences, routing.max_in_flight)
+    return Router(metrics, teacher, budget, routing.timeout_seconds, capture, checking)
+
+
 def build_app(
     settings: ServiceSettings,
     cost_settings: CostSettings | None = None,
     load_models: ModelLoader = ModelRegistry.load,
+    routing_settings: RoutingSettings | None = None,
 ) -> FastAPI:
-    """Raises `service.cost.PriceConfigError` (naming the variable) on a bad MT_COST_ value."""
+    """Raises `service.cost.PriceConfigError` or `service.routing.settings.RoutingConfigError`
+    (naming the variable) on a bad MT_COST_ or MT_ROUTING_ value."""
     metrics = ServiceMetrics()
     lifecycle = Lifecycle()
     cost = CostAccounting(cost_settings or load_cost_settings(), metrics.registry)
+    routing = routing_settings or load_routing_settings()
+    routing_metrics = RoutingMetrics(metrics.registry)
+    router = build_router(routing, cost, settings, routing_metrics)
 
     async def start_serving(app: FastAPI) -> None:
         usage = UsageTotals()
@@ -133,14 +170,27 @@ def build_app(
         )
         metrics.watch_models(registry)
         cost.watch(registry)
+        routing_metrics.initialize(
+            [(m.direction, dev_low_share(m.manifest.normal_range)) for m in registry.models],
+            routing.mode,
+            router.teacher.name if router.teacher is not None else "none",
+            router.budget.share if router.budget is not None else lambda: 0.0,
+        )
         pipeline = TranslationPipeline(
             registry,
             settings,
-            usage_listeners=[metrics.observe_usage, usage.add, cost.observe_usage],
+            usage_listeners=[
+                metrics.observe_usage,
+                usage.add,
+                cost.observe_usage,
+                router.observe_usage,
+            ],
             pricer=cost.price,
             outcome_listeners=[cost.after_translation],
+            router=router,
         )
-        cost.shadow.start()
+        await cost.shadow.start()
+        await router.start()
         app.state.runtime = Runtime(settings, metrics, lifecycle, registry, pipeline, usage)
         registry.start()
         for model in registry.models:
@@ -169,6 +219,7 @@ def build_app(
             if runtime is not None:
                 await asyncio.to_thread(runtime.registry.stop)
             await cost.shadow.close()
+            await router.close()
             logger.info("stopped")
 
     app = FastAPI(

@@ -161,8 +161,8 @@ class TranslationPipeline:
             prepared = prepare_all()
 
         sentences = [sentence for text in prepared for sentence in text.sentences]
-        entries = await self._translate_sentences(model, sentences, tokens_of, context)
-        checks = _check_sentences(model, sentences, entries)
+        entries = await translate_cached(model, sentences, tokens_of.tokens, context)
+        checks = _check_sentences(model, sentences, entries, self.router)
         routed = await self._route(model, prepared, sentences, entries, checks)
 
         per_text = _regroup(prepared, routed.translations)
@@ -171,7 +171,7 @@ class TranslationPipeline:
         fallbacks = [text.fallbacks(done) for text, done in zip(prepared, per_text, strict=True)]
         pieces = [p for fb in fallbacks for index in sorted(fb) for p in fb[index]]
         if pieces:
-            piece_entries = await self._translate_sentences(model, pieces, tokens_of, context)
+            piece_entries = await translate_cached(model, pieces, tokens_of.tokens, context)
             entries += piece_entries
             flat = iter(entry.translation.text for entry in piece_entries)
             answers = [{i: [next(flat) for _ in fb[i]] for i in sorted(fb)} for fb in fallbacks]
@@ -224,29 +224,31 @@ class TranslationPipeline:
             direction, sentences, translations, checks, keeps_placeholders
         )
 
-    async def _translate_sentences(
-        self,
-        model: LoadedModel,
-        sentences: list[str],
-        tokens_of: _TokenMemo,
-        context: RequestContext,
-    ) -> list[CachedTranslation]:
-        found: dict[str, CachedTranslation] = {}
-        misses: list[str] = []
-        for sentence in dict.fromkeys(sentences):
-            hit = model.cache.get(sentence)
-            if hit is None:
-                misses.append(sentence)
-            else:
-                found[sentence] = hit
-        if misses:
-            inputs = [tokens_of.tokens(sentence) for sentence in misses]
-            outputs = await model.dispatcher.submit(inputs, context)
-            for sentence, tokens, output in zip(misses, inputs, outputs, strict=True):
-                entry = CachedTranslation(output, len(tokens))
-                found[sentence] = entry
-                model.cache.put(sentence, entry)
-        return [found[sentence] for sentence in sentences]
+
+async def translate_cached(
+    model: LoadedModel,
+    sentences: list[str],
+    tokenize: Callable[[str], list[str]],
+    context: RequestContext,
+) -> list[CachedTranslation]:
+    """Each distinct sentence from the model's cache, or translated by its dispatcher (and
+    cached); in input order. Shared with the in-process teacher bundle."""
+    found: dict[str, CachedTranslation] = {}
+    misses: list[str] = []
+    for sentence in dict.fromkeys(sentences):
+        hit = model.cache.get(sentence)
+        if hit is None:
+            misses.append(sentence)
+        else:
+            found[sentence] = hit
+    if misses:
+        inputs = [tokenize(sentence) for sentence in misses]
+        outputs = await model.dispatcher.submit(inputs, context)
+        for sentence, tokens, output in zip(misses, inputs, outputs, strict=True):
+            entry = CachedTranslation(output, len(tokens))
+            found[sentence] = entry
+            model.cache.put(sentence, entry)
+    return [found[sentence] for sentence in sentences]
 
 
 T = TypeVar("T")
@@ -263,13 +265,20 @@ def _regroup(prepared: list[PreparedText], flat: list[T]) -> list[list[T]]:
 
 
 def _check_sentences(
-    model: LoadedModel, sentences: list[str], entries: list[CachedTranslation]
+    model: LoadedModel,
+    sentences: list[str],
+    entries: list[CachedTranslation],
+    router: Router | None,
 ) -> list[SentenceCheck]:
+    """Every sentence checked (routing mode ``off``: its confidence only, never flagged)."""
     normal = model.manifest.normal_range
-    return [
+    checks = [
         check_sentence(sentence, entry.input_tokens, entry.translation, normal)
         for sentence, entry in zip(sentences, entries, strict=True)
     ]
+    if router is not None and not router.checking:
+        return [SentenceCheck(check.confidence, ()) for check in checks]
+    return checks
 
 
 def _quality(

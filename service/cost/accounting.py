@@ -9,6 +9,7 @@ import logging
 from prometheus_client import CollectorRegistry
 
 from service.cost.attribution import CpuAttributor
+from service.cost.cascade import TeacherOnlyCost
 from service.cost.metrics import CostMetrics
 from service.cost.prices import (
     ChatTeacher,
@@ -37,6 +38,13 @@ class CostAccounting:
         self.metrics = CostMetrics(registry)
         self.attributor = CpuAttributor(settings.cpu_window, on_batch=self._count_batch_cpu)
         self.shadow = ShadowTeacher(settings, self.metrics, chat_price=self._shadow_price())
+        self.teacher_only: TeacherOnlyCost | None = None
+        """Set by `escalate_to` when the service escalates (routing mode 'escalate')."""
+
+    def escalate_to(self, priced: Teacher | None) -> None:
+        """Price teacher-only requests on the escalation teacher: its price list, or (None)
+        its measured cost per sentence."""
+        self.teacher_only = TeacherOnlyCost(priced)
 
     def _shadow_price(self) -> ChatTeacher | None:
         settings = self.settings
@@ -101,6 +109,12 @@ class CostAccounting:
         """Dispatcher listener: attribute the batch's CPU to its requests."""
         self.attributor(record)
 
+    def on_teacher_batch(self, record: BatchRecord) -> None:
+        """A local teacher bundle's dispatcher listener: its CPU is attributed by the same
+        process clock (so no student request pays for it), to the teacher call's context;
+        the routing metrics count what it cost."""
+        self.attributor.attribute(record)
+
     def _count_batch_cpu(self, direction: str, cpu_seconds: float) -> None:
         """Every attributed CPU second is counted, also those of requests cancelled later."""
         self.metrics.student_cpu.labels(direction).inc(cpu_seconds)
@@ -124,10 +138,15 @@ class CostAccounting:
             cost = teacher.cost_usd(model.direction, request)
             if cost is not None:
                 teacher_cost[teacher.name] = cost
+        teacher_only = None
+        if self.teacher_only is not None:
+            self.teacher_only.observe(usage.escalated_sentences, usage.escalation_cost_usd)
+            teacher_only = self.teacher_only.estimate(model.direction, request, usage.sentences)
         return dataclasses.replace(
             usage,
             student_cost_usd=usage.cpu_seconds * self.usd_per_cpu_second,
             teacher_cost_usd=teacher_cost,
+            teacher_only_cost_usd=teacher_only,
         )
 
     def observe_usage(self, model: LoadedModel, usage: Usage) -> None:

@@ -65,11 +65,16 @@ class CpuAttributor:
             spent, self._last = now - self._last, now
         return max(spent, 0.0)
 
-    def __call__(self, record: BatchRecord) -> None:
+    def attribute(self, record: BatchRecord) -> float:
+        """Add each item's share of the batch's CPU to its request's context; the batch's CPU."""
         cpu = self._cpu_of(record)
         for item, share in zip(record.items, token_shares(record), strict=True):
             context = item.job.context
             if isinstance(context, RequestContext):
                 context.cpu_seconds += cpu * share
+        return cpu
+
+    def __call__(self, record: BatchRecord) -> None:
+        cpu = self.attribute(record)
         if self._on_batch is not None:
             self._on_batch(record.model, cpu)

@@ -15,7 +15,6 @@ installed and has the model's encoding cached locally, otherwise from ``ceil(cha
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 
 from bundle import CostBaseline
 from service.cost.settings import CostSettings, PriceConfigError, variable_name
+from service.teachers.chat import CHAT_SYSTEM_PROMPT as CHAT_SYSTEM_PROMPT
+from service.teachers.chat import chat_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,6 @@ LOCAL = "local"
 CHARS_PER_TOKEN = 4
 # OpenAI's counting of chat framing: 3 tokens per message (system + user) and 3 priming the reply.
 CHAT_FRAMING_TOKENS = 9
-CHAT_SYSTEM_PROMPT = (
-    "You are a professional translator. Translate the user's text from {source} to {target}. "
-    "Answer with the translation only; keep line breaks, markup and placeholders."
-)
 
 
 @dataclass(frozen=True)
@@ -133,12 +130,6 @@ class CharacterPricedTeacher(Teacher):
         return {"character": self.usd_per_character}
 
 
-@functools.cache
-def chat_prompt(source: str, target: str) -> str:
-    """The system prompt a chat teacher gets: priced and sent (shadow mode) alike."""
-    return CHAT_SYSTEM_PROMPT.format(source=source, target=target)
-
-
 class ChatTeacher(Teacher):
     def __init__(self, name: str, entry: PriceEntry, count: Callable[[str], int]) -> None:
         assert entry.usd_per_million_input_tokens is not None
@@ -211,25 +202,29 @@ def build_teachers(settings: CostSettings) -> list[Teacher]:
     names = settings.teacher_names()
     if len(set(names)) != len(names):
         raise PriceConfigError(f"{variable_name(('teachers',))}: a teacher is listed twice")
-    teachers: list[Teacher] = []
-    for name in names:
-        if name == LOCAL:
-            teachers.append(LocalTeacher())
-            continue
-        entry = price_entry(settings, name)
-        if entry is None:
-            raise PriceConfigError(
-                f"{variable_name(('teachers',))}: no price for teacher {name!r}; add it to "
-                f"{variable_name(('prices',))} (known: {', '.join(sorted(BUILT_IN))})"
-            )
-        tokens = (entry.usd_per_million_input_tokens, entry.usd_per_million_output_tokens)
-        if entry.usd_per_million_characters is not None and tokens == (None, None):
-            teachers.append(CharacterPricedTeacher(name, entry))
-        elif entry.usd_per_million_characters is None and None not in tokens:
-            teachers.append(ChatTeacher(name, entry, token_counter(name)))
-        else:
-            raise PriceConfigError(
-                f"{variable_name(('prices', name))}: give either usd_per_million_characters or "
-                "both usd_per_million_input_tokens and usd_per_million_output_tokens"
-            )
+    teachers: list[Teacher] = [
+        LocalTeacher() if name == LOCAL else priced_teacher(settings, name, ("teachers",))
+        for name in names
+    ]
     return teachers
+
+
+def priced_teacher(
+    settings: CostSettings, name: str, variable: tuple[str, ...]
+) -> CharacterPricedTeacher | ChatTeacher:
+    """The price-list teacher `name`; `PriceConfigError` names `variable` when it has none."""
+    entry = price_entry(settings, name)
+    if entry is None:
+        raise PriceConfigError(
+            f"{variable_name(variable)}: no price for teacher {name!r}; add it to "
+            f"{variable_name(('prices',))} (known: {', '.join(sorted(BUILT_IN))})"
+        )
+    tokens = (entry.usd_per_million_input_tokens, entry.usd_per_million_output_tokens)
+    if entry.usd_per_million_characters is not None and tokens == (None, None):
+        return CharacterPricedTeacher(name, entry)
+    if entry.usd_per_million_characters is None and None not in tokens:
+        return ChatTeacher(name, entry, token_counter(name))
+    raise PriceConfigError(
+        f"{variable_name(('prices', name))}: give either usd_per_million_characters or "
+        "both usd_per_million_input_tokens and usd_per_million_output_tokens"
+    )

@@ -6,9 +6,9 @@ starts a background task on the event loop; the user's answer never waits for it
 and counted. Each finished call records the teacher's latency, its real cost and the chrF of
 the student's translation against the teacher's.
 
-Teachers: another instance of this service's API (``mt``: its ``usage.student_cost_usd`` is the
-real cost) or an OpenAI-compatible chat endpoint (``openai``: one call per text, priced from the
-returned token usage at ``MT_COST_SHADOW_MODEL``'s price).
+Teachers are `service.teachers` clients: another instance of this service's API (``mt``: its
+``usage.student_cost_usd`` is the real cost) or an OpenAI-compatible chat endpoint (``openai``:
+one call per text, priced from the returned token usage at ``MT_COST_SHADOW_MODEL``'s price).
 """
 
 from __future__ import annotations
@@ -17,21 +17,34 @@ import asyncio
 import logging
 import random
 import time
-from typing import Any
-
-import httpx
 
 from service.cost.chrf import chrf
 from service.cost.metrics import CostMetrics
-from service.cost.prices import ChatTeacher, chat_prompt
+from service.cost.prices import ChatTeacher
 from service.cost.settings import CostSettings
 from service.pipeline import TranslationOutcome
+from service.teachers.base import TeacherClient, TeacherError, bearer
+from service.teachers.chat import ChatTeacherClient
+from service.teachers.mt import MtTeacher
 
 logger = logging.getLogger(__name__)
 
 
-class ShadowError(Exception):
-    """The teacher's answer could not be used."""
+def shadow_client(settings: CostSettings, chat_price: ChatTeacher | None) -> TeacherClient:
+    key = settings.shadow_api_key.get_secret_value() if settings.shadow_api_key else None
+    if settings.shadow_protocol == "mt":
+        return MtTeacher(
+            settings.shadow_name, settings.shadow_url, settings.shadow_timeout_seconds, bearer(key)
+        )
+    return ChatTeacherClient(
+        settings.shadow_name,
+        settings.shadow_url,
+        settings.shadow_timeout_seconds,
+        model=settings.shadow_model,
+        price=chat_price.usage_cost_usd if chat_price is not None else None,
+        api_key=key,
+        lines_per_call=False,  # whole texts may hold line breaks: one call per text
+    )
 
 
 class ShadowTeacher:
@@ -44,23 +57,16 @@ class ShadowTeacher:
     ) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.chat_price = chat_price
         self.name = settings.shadow_name
         self._rng = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
+        self._client = shadow_client(settings, chat_price)
+        self._started = False
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.settings.shadow_enabled:
-            headers = {}
-            if self.settings.shadow_api_key is not None:
-                key = self.settings.shadow_api_key.get_secret_value()
-                headers["Authorization"] = f"Bearer {key}"
-            self._client = httpx.AsyncClient(
-                base_url=self.settings.shadow_url.rstrip("/"),
-                headers=headers,
-                timeout=self.settings.shadow_timeout_seconds,
-            )
+            await self._client.start()
+            self._started = True
 
     async def close(self, grace_seconds: float = 5.0) -> None:
         """Let running calls finish for a moment, cancel the rest, close the client."""
@@ -69,13 +75,13 @@ class ShadowTeacher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._started:
+            await self._client.close()
+            self._started = False
 
     def offer(self, texts: list[str], outcome: TranslationOutcome) -> None:
         """Outcome listener (event loop): sample, then start a call or count a drop."""
-        if self._client is None or self._rng.random() >= self.settings.shadow_fraction:
+        if not self._started or self._rng.random() >= self.settings.shadow_fraction:
             return
         direction = outcome.model.direction
         if len(self._tasks) >= self.settings.shadow_max_in_flight:
@@ -100,66 +106,16 @@ class ShadowTeacher:
         await asyncio.sleep(0)  # the user's answer goes out first
         started = time.perf_counter()
         try:
-            if self.settings.shadow_protocol == "mt":
-                translations, cost = await self._call_mt(source, target, texts)
-            else:
-                translations, cost = await self._call_chat(source, target, texts)
-        except (httpx.HTTPError, ShadowError, ValueError, KeyError, TypeError) as error:
-            # The error's type and HTTP status only: a message could echo request text.
-            status = error.response.status_code if isinstance(error, httpx.HTTPStatusError) else ""
-            logger.warning(
-                "shadow call to %s failed: %s %s", self.name, type(error).__name__, status
-            )
+            answer = await self._client.translate(texts, source, target)
+        except TeacherError as error:  # its reason and status only: never request text
+            logger.warning("shadow call to %s failed: %s (%s)", self.name, error.reason, error)
             self.metrics.shadow_requests.labels(direction, self.name, "error").inc()
             return
         self.metrics.shadow_duration.labels(direction, self.name).observe(
             time.perf_counter() - started
         )
-        self.metrics.shadow_cost.labels(direction, self.name).inc(cost)
+        self.metrics.shadow_cost.labels(direction, self.name).inc(answer.cost_usd)
         self.metrics.shadow_agreement.labels(direction, self.name).observe(
-            chrf("\n".join(student), "\n".join(translations))
+            chrf("\n".join(student), "\n".join(answer.translations))
         )
         self.metrics.shadow_requests.labels(direction, self.name, "ok").inc()
-
-    async def _call_mt(self, source: str, target: str, texts: list[str]) -> tuple[list[str], float]:
-        assert self._client is not None
-        response = await self._client.post(
-            "/v1/translate", json={"text": texts, "source": source, "target": target}
-        )
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        translations = [str(text) for text in body["translations"]]
-        if len(translations) != len(texts):
-            raise ShadowError("the teacher answered a different number of texts")
-        return translations, float(body.get("usage", {}).get("student_cost_usd", 0.0))
-
-    async def _call_chat(
-        self, source: str, target: str, texts: list[str]
-    ) -> tuple[list[str], float]:
-        answers = await asyncio.gather(*(self._chat_one(source, target, t) for t in texts))
-        return [text for text, _ in answers], sum(cost for _, cost in answers)
-
-    async def _chat_one(self, source: str, target: str, text: str) -> tuple[str, float]:
-        assert self._client is not None
-        body = {
-            "model": self.settings.shadow_model,
-            "temperature": 0,
-            "messages": [
-                {
-                    "role": "system",
-                    "content": chat_prompt(source, target),
-                },
-                {"role": "user", "content": text},
-            ],
-        }
-        response = await self._client.post("/chat/completions", json=body)
-        response.raise_for_status()
-        answer: dict[str, Any] = response.json()
-        content = str(answer["choices"][0]["message"]["content"])
-        usage = answer.get("usage") or {}
-        cost = 0.0
-        if self.chat_price is not None:
-            cost = self.chat_price.usage_cost_usd(
-                int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
-            )
-        return content, cost

@@ -11,7 +11,8 @@ Each check names a way a small student fails silently outside its domain:
   the source ("Bahnsssss", "GOOOOO", "oder oder oder");
 - ``truncated``: decoding stopped at the length bound instead of at an end marker.
 
-Bundles without a normal range get only the last two checks.
+Bundles without a normal range get only the last two checks. The score threshold is read in
+one place (`score_threshold`), so a calibrated bundle threshold can replace ``score_p05``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ MIN_TOKENS_FOR_RATIO = 6
 # many times in a row, and more often than anywhere in the source.
 REPETITION_RUN = 5
 _REPEAT = re.compile(r"(.{1,10}?)\1+", re.DOTALL)
+# Share of the student's own dev translations below the threshold: 5% by the definition of p05.
+DEV_LOW_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,20 @@ class SentenceCheck:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """One flagged sentence of a text, and whether the teacher's translation replaced it."""
+
+    sentence: str
+    reasons: tuple[str, ...]
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
 class TextQuality:
     """The verdict on one text: its least confident sentence and the flagged ones."""
 
     confidence: float
-    flagged: list[tuple[str, tuple[str, ...]]]  # (source sentence, reasons)
+    flagged: list[Flag]
 
     @property
     def low_confidence(self) -> bool:
@@ -68,6 +80,16 @@ def longest_repeat(text: str) -> int:
     return best
 
 
+def score_threshold(normal: NormalRange | None) -> float | None:
+    """Scores below this are ``low_score``: the one place the threshold comes from."""
+    return None if normal is None else normal.score_p05
+
+
+def dev_low_share(normal: NormalRange | None) -> float:
+    """The share of in-domain sentences expected below `score_threshold` (the alert's base)."""
+    return 0.0 if normal is None else DEV_LOW_SHARE
+
+
 def check_sentence(
     source: str,
     input_tokens: int,
@@ -75,7 +97,8 @@ def check_sentence(
     normal: NormalRange | None,
 ) -> SentenceCheck:
     reasons: list[str] = []
-    if normal is not None and out.score < normal.score_p05:
+    threshold = score_threshold(normal)
+    if threshold is not None and out.score < threshold:
         reasons.append("low_score")
     if normal is not None and input_tokens >= MIN_TOKENS_FOR_RATIO:
         ratio = out.output_tokens / input_tokens
@@ -89,13 +112,15 @@ def check_sentence(
     return SentenceCheck(math.exp(min(out.score, 0.0)), tuple(reasons))
 
 
-def text_quality(sources: Sequence[str], checks: Sequence[SentenceCheck]) -> TextQuality:
+def text_quality(
+    sources: Sequence[str], checks: Sequence[SentenceCheck], escalated: Sequence[bool]
+) -> TextQuality:
     """A text with no sentence to translate (numbers, tags only) is fully confident."""
     return TextQuality(
         confidence=round(min((check.confidence for check in checks), default=1.0), 4),
         flagged=[
-            (source, check.reasons)
-            for source, check in zip(sources, checks, strict=True)
+            Flag(source, check.reasons, done)
+            for source, check, done in zip(sources, checks, escalated, strict=True)
             if check.low
         ],
     )

@@ -52,12 +52,31 @@ class UsagePublic(BaseModel):
     teacher_equivalent_cost_usd: dict[str, float] = Field(
         description="What the request would have cost on each configured teacher, in USD."
     )
+    sentences: int = Field(description="Sentences the student translated.")
+    escalated_sentences: int = Field(
+        description="Low-confidence sentences whose translation is the teacher's (escalation)."
+    )
+    escalation_cost_usd: float = Field(
+        description="What the teacher really cost for them, in USD (0 without escalation)."
+    )
+    blended_cost_usd: float = Field(description="student_cost_usd + escalation_cost_usd.")
+    teacher_only_cost_usd: float | None = Field(
+        description="What the request would have cost with every sentence on the escalation "
+        "teacher, in USD (null when not escalating, or not known yet)."
+    )
+    savings_usd: float | None = Field(
+        description="teacher_only_cost_usd - blended_cost_usd (null when that is null)."
+    )
 
 
 class FlaggedSentence(BaseModel):
     sentence: str = Field(description="The source sentence as the model saw it ([1]: a tag).")
     reasons: list[str] = Field(
         description="low_score, length_ratio, repetition and/or truncated (docs/service.md)."
+    )
+    escalated: bool = Field(
+        description="True when the translation is the teacher's (MT_ROUTING_MODE=escalate); "
+        "false: the student's, flagged (flag mode, over budget, or the teacher failed)."
     )
 
 

@@ -28,6 +28,12 @@ async def translate(pipeline: TranslationPipeline, request: TranslateRequest) ->
             cpu_seconds=outcome.usage.cpu_seconds,
             student_cost_usd=outcome.usage.student_cost_usd,
             teacher_equivalent_cost_usd=dict(outcome.usage.teacher_cost_usd),
+            sentences=outcome.usage.sentences,
+            escalated_sentences=outcome.usage.escalated_sentences,
+            escalation_cost_usd=outcome.usage.escalation_cost_usd,
+            blended_cost_usd=outcome.usage.blended_cost_usd,
+            teacher_only_cost_usd=outcome.usage.teacher_only_cost_usd,
+            savings_usd=outcome.usage.savings_usd,
         ),
         quality=[_quality_public(quality) for quality in outcome.quality],
     )
@@ -38,8 +44,10 @@ def _quality_public(quality: TextQuality) -> TextQualityPublic:
         confidence=quality.confidence,
         low_confidence=quality.low_confidence,
         flagged=[
-            FlaggedSentence(sentence=sentence, reasons=list(reasons))
-            for sentence, reasons in quality.flagged
+            FlaggedSentence(
+                sentence=flag.sentence, reasons=list(flag.reasons), escalated=flag.escalated
+            )
+            for flag in quality.flagged
         ],
     )
 
