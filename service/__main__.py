@@ -7,6 +7,7 @@ setting from its ``MT_`` variable (see `service.settings`).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
+from service.memory import limit_malloc_arenas, release_free_memory
 from service.settings import ServiceSettings
 
 logger = logging.getLogger("service")
@@ -25,10 +27,14 @@ class DrainingServer(uvicorn.Server):
     """uvicorn that, on the first SIGTERM/SIGINT, turns readiness off and keeps serving for
     ``drain_seconds`` (so load balancers stop sending) before its graceful shutdown."""
 
-    def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
+    def __init__(
+        self, config: uvicorn.Config, drain_seconds: float, trim_every_s: float = 0.0
+    ) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
         self._drain_until: float | None = None
+        self._trim_every_s = trim_every_s
+        self._next_trim = time.monotonic() + trim_every_s
 
     def _lifecycle(self) -> Any:
         return getattr(getattr(self.config.app, "state", None), "lifecycle", None)
@@ -55,6 +61,9 @@ class DrainingServer(uvicorn.Server):
             self.should_exit = True
         if self.models_failed:
             self.should_exit = True
+        if self._trim_every_s > 0 and time.monotonic() >= self._next_trim:
+            self._next_trim = time.monotonic() + self._trim_every_s
+            await asyncio.to_thread(release_free_memory)
         return await super().on_tick(counter)
 
 
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    limit_malloc_arenas(settings.malloc_arenas)  # before any worker thread exists
 
     from service.app import build_app
     from service.cost import PriceConfigError, load_cost_settings
@@ -104,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         access_log=settings.access_log,
         timeout_graceful_shutdown=30,
     )
-    server = DrainingServer(config, settings.drain_seconds)
+    server = DrainingServer(config, settings.drain_seconds, settings.memory_trim_seconds)
     server.run()
     if not server.started or server.models_failed:
         sys.exit(3)

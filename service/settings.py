@@ -109,6 +109,24 @@ class ServiceSettings(BaseSettings):
     cache_size: int = Field(
         default=10_000, ge=0, description="Sentences kept in the LRU cache per model (0: off)."
     )
+    cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Bytes of text the sentence cache of one model may hold (0: unbounded).",
+    )
+
+    # Memory
+    malloc_arenas: int = Field(
+        default=2,
+        ge=0,
+        description="glibc malloc arenas (0: glibc's default, 8 per core); fewer keep freed "
+        "memory from piling up per thread.",
+    )
+    memory_trim_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Return free heap memory to the OS this often (malloc_trim; 0: never).",
+    )
 
     # Limits
     max_body_bytes: PositiveInt = Field(

@@ -93,7 +93,15 @@ class ModelRegistry:
             )
             models.append(
                 LoadedModel(
-                    folder, manifest, translator, dispatcher, SentenceCache(settings.cache_size)
+                    folder,
+                    manifest,
+                    translator,
+                    dispatcher,
+                    SentenceCache(
+                        settings.cache_size,
+                        settings.cache_max_bytes,
+                        lambda entry: len(entry.translation.text),
+                    ),
                 )
             )
             logger.info(
