@@ -87,6 +87,22 @@ def test_the_tagged_sentence_translates_inside_a_document(
     assert "you don't clone" not in translated
 
 
+def test_a_document_counts_the_segments_the_translate_api_flags_low_confidence(
+    service: RunningService,
+) -> None:
+    paragraphs = [GOOD[0], "Please sign the contract and return it by Friday.", "Hello", GOOD[1]]
+    body = {"text": paragraphs, "source": "en", "target": "de"}
+    api = httpx.post(f"{service.url}/v1/translate", json=body, timeout=60)
+    assert api.status_code == 200, api.text
+    flagged = sum(quality["low_confidence"] for quality in api.json()["quality"])
+
+    response = _post(service.url, _document(paragraphs), "notes.txt")
+
+    assert response.status_code == 200, response.text
+    assert flagged > 0  # out-of-domain lines: the tiny student is not confident on them
+    assert response.headers["X-Segments-Low-Confidence"] == str(flagged)
+
+
 def test_a_poisoned_segment_is_kept_and_counted_in_a_direct_answer(
     overstated_service: RunningService,
 ) -> None:
