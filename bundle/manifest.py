@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,6 +99,66 @@ class NormalRange(_Strict):
     measured_on: str = Field(description="Which texts the figures come from.")
 
 
+class RoutingPoint(_Strict):
+    """One point of the dev curve: escalate the least confident share, score the mixed output."""
+
+    escalated: float = Field(description="Share of dev sentences sent to the teacher (0-1).")
+    threshold: float = Field(description="Signal value below which a sentence is escalated.")
+    bleu: float = Field(description="BLEU of the mixed output against the references.")
+    chrf: float
+    bleu_vs_teacher: float = Field(description="BLEU of the mixed output against teacher-only.")
+    chrf_vs_teacher: float
+
+
+class CalibrationBin(_Strict):
+    """Sentences whose signal is at least `signal_min` (and below the next bin's)."""
+
+    signal_min: float = Field(description="Lowest signal of the bin; the first bin has no floor.")
+    sentences: int
+    p_match: float = Field(
+        description="Estimated probability (0-1) that the student's translation matches the "
+        "teacher's (sentence chrF >= the routing's match_chrf); monotone in the signal."
+    )
+
+
+class Routing(_Strict):
+    """When the student should hand a sentence to the teacher, calibrated on dev at build time.
+
+    A sentence whose `signal` is below `threshold` is low-confidence: flagged, or escalated to
+    the teacher. `calibration` turns the signal into a probability a user can read.
+    """
+
+    signal: str = Field(
+        description="mean_logprob: CTranslate2's return_scores (mean token log-probability of "
+        "the best beam, length penalty 1, the bundle's beam size)."
+    )
+    threshold: float = Field(description="Escalate (or flag) when the signal is below this.")
+    target: str = Field(description="What chose the threshold, e.g. 'budget 0.1'.")
+    dev_escalated: float = Field(description="Share of dev sentences below the threshold.")
+    quantiles: dict[str, float] = Field(
+        description="The signal's quantiles on dev (in-domain), e.g. p05, p10, p50."
+    )
+    curve: list[RoutingPoint]
+    match_chrf: float = Field(
+        description="Sentence chrF against the teacher that counts as a match."
+    )
+    calibration: list[CalibrationBin] = Field(description="Ascending by signal_min.")
+    signals_compared: dict[str, float] = Field(
+        default_factory=dict,
+        description="Every signal tried, by the selection score (higher is better).",
+    )
+    teacher: str = Field(description="The teacher the curve was measured against.")
+    measured_on: str = Field(description="Which texts the figures come from.")
+
+    def probability(self, signal: float) -> float:
+        """The calibrated probability of a match for a sentence with this signal."""
+        chosen = self.calibration[0].p_match if self.calibration else 0.0
+        for entry in self.calibration:
+            if signal >= entry.signal_min:
+                chosen = entry.p_match
+        return chosen
+
+
 class TrainingData(_Strict):
     sentences: int
     sources: list[str]
@@ -135,6 +196,11 @@ class CostBaseline(_Strict):
 
 class Manifest(_Strict):
     schema_version: int = SCHEMA_VERSION
+    role: Literal["student", "teacher"] = Field(
+        default="student",
+        description="student: the distilled model; teacher: the teacher itself, packed in the "
+        "same contract so it can run next to the student (bundles without the field: student).",
+    )
     name: str = Field(description="Bundle name, e.g. 'multi30k-en-de-tiny'.")
     version: str
     created_at: datetime
@@ -149,6 +215,9 @@ class Manifest(_Strict):
     cost: CostBaseline | None = None
     normal_range: NormalRange | None = Field(
         default=None, description="Normal input length and output ratios; None: not measured."
+    )
+    routing: Routing | None = Field(
+        default=None, description="Confidence threshold and calibration; None: not calibrated."
     )
     files: dict[str, str] = Field(
         default_factory=dict, description="sha256 of every file in the bundle but this one."
