@@ -4,6 +4,8 @@
     model-build distill CONFIG --shard 3/16
     model-build validate CONFIG.yaml       # report every config problem, touch nothing
     model-build normal-range BUNDLE --train TRAIN.gz --dev DEV.gz   # refresh bundle.json's range
+    model-build teacher-bundle CONFIG OUT_DIR   # the teacher itself as a CTranslate2 int8 bundle
+    model-build calibrate BUNDLE --teacher T --dev SRC --dev-ref REF [--budget 0.1]   # routing
 
 Logging is configured here once; torch and transformers are imported only inside the steps.
 """
@@ -199,3 +201,62 @@ def normal_range_command(
 
 def main() -> None:
     app()
+
+
+@app.command("teacher-bundle")
+def teacher_bundle_command(
+    config: ConfigArg,
+    output: Annotated[Path, typer.Argument(help="Folder to write the teacher bundle to.")],
+    quantization: Annotated[str, typer.Option(help="CTranslate2 quantization.")] = "int8",
+    force: ForceOpt = False,
+    set_: SetOpt = None,
+) -> None:
+    """Pack the config's teacher as a bundle (role teacher) the service can run."""
+    from model_build.teacher_bundle import pack
+
+    build = _prepare(config, force, set_, check_output=False)
+    try:
+        manifest = pack(build.teacher, build.source_lang, build.target_lang, output,
+                        build.evaluate.beam_size, quantization, force)  # fmt: skip
+    except StepError as exc:
+        log.error("%s", exc)
+        raise typer.Exit(1) from None
+    typer.echo(f"{output}: teacher bundle, {len(manifest.files)} files")
+
+
+@app.command("calibrate")
+def calibrate_command(
+    bundle_dir: Annotated[Path, typer.Argument(help="Student bundle to calibrate and update.")],
+    teacher: Annotated[Path, typer.Option(help="Teacher bundle, or Hugging Face folder.")],
+    dev: Annotated[Path, typer.Option("--dev", help="Dev source text (.gz ok).")],
+    dev_ref: Annotated[Path, typer.Option("--dev-ref", help="Dev references, line-aligned.")],
+    budget: Annotated[float | None, typer.Option(help="Share of dev to escalate.")] = None,
+    bleu_share: Annotated[
+        float | None, typer.Option(help="Instead: share of teacher-only BLEU to reach.")
+    ] = None,
+    signal: Annotated[
+        list[str] | None, typer.Option("--signal", help="Signal(s) to compare (repeatable).")
+    ] = None,
+    match_chrf: Annotated[float, typer.Option(help="Sentence chrF counted as a match.")] = 60.0,
+) -> None:
+    """Calibrate an existing bundle's routing (threshold, curve, probability table) on dev
+    against a teacher, into its bundle.json; new builds are calibrated by evaluate."""
+    from pydantic import ValidationError
+
+    from model_build.calibration import update_bundle
+    from model_build.config import CalibrateConfig
+
+    try:
+        options = {"budget": budget, "bleu_share": bleu_share, "match_chrf": match_chrf}
+        settings = CalibrateConfig.model_validate(options | ({"signals": signal} if signal else {}))
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    try:
+        routing = update_bundle(bundle_dir, teacher, dev, dev_ref, settings)
+    except StepError as exc:
+        log.error("%s", exc)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{bundle_dir}: escalate when {routing.signal} < {routing.threshold} "
+        f"({routing.target}: {100 * routing.dev_escalated:.1f}% of dev)"
+    )

@@ -20,6 +20,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TEACHER_FAMILIES = ("marian", "m2m100", "nllb", "mbart50", "t5", "ctranslate2", "openai")
+# Confidence signals the calibration can compare (model_build/calibration.py computes them).
+SIGNALS = (
+    "mean_logprob",
+    "min_token_logprob",
+    "nbest_margin",
+    "mean_logprob_x_margin",
+    "mean_and_min_logprob",
+)
 STUDENT_PRESETS: dict[str, dict[str, int]] = {
     "tiny": {
         "encoder_layers": 6,
@@ -82,6 +90,12 @@ class PrepareConfig(_Section):
     max_ratio: float = Field(default=3.0, description="Longest/shortest side, in words.")
     max_sentences: int | None = Field(default=None, description="Cap on training sentences.")
     seed: int = 1
+    captures: list[str] = Field(
+        default_factory=list,
+        description="Capture folders of the service (MT_ROUTING_CAPTURE_DIR, or a glob of "
+        "them): their low-confidence sentences of this direction are extra source text, so "
+        "the teacher is distilled on the traffic the student failed on.",
+    )
 
 
 class TeacherConfig(_Section):
@@ -192,6 +206,41 @@ class EvaluateConfig(_Section):
     )
 
 
+class CalibrateConfig(_Section):
+    """The routing threshold and confidence calibration, measured on dev by the evaluate step."""
+
+    enabled: bool = True
+    budget: float | None = Field(
+        default=None, gt=0, lt=1, description="Share of dev sentences to escalate (default 0.1)."
+    )
+    bleu_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1.5,
+        description="Instead of a budget: escalate the least share whose mixed BLEU reaches "
+        "this share of teacher-only BLEU (against the references).",
+    )
+    signals: list[str] = Field(
+        default_factory=lambda: ["mean_logprob"],
+        min_length=1,
+        description="Signals to compare on dev; the best is kept. One of: " + ", ".join(SIGNALS),
+    )
+    match_chrf: float = Field(
+        default=60.0, ge=0, le=100, description="Sentence chrF vs the teacher counted as a match."
+    )
+    bins: int = Field(default=10, ge=2, description="Bins of the probability table.")
+    max_sentences: int | None = Field(default=None, ge=1, description="Cap on dev sentences.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CalibrateConfig:
+        if self.budget is not None and self.bleu_share is not None:
+            raise ValueError("give either `budget` or `bleu_share`, not both")
+        unknown = [name for name in self.signals if name not in SIGNALS]
+        if unknown:
+            raise ValueError(f"unknown signal(s) {', '.join(unknown)} ({', '.join(SIGNALS)})")
+        return self
+
+
 class BundleConfig(_Section):
     output: str | None = Field(default=None, description="Default: <work_dir>/bundles/<src>-<tgt>")
     hardware: str | None = Field(default=None, description="Default: read from /proc/cpuinfo.")
@@ -216,6 +265,7 @@ class BuildConfig(_Section):
     train: TrainConfig = TrainConfig()
     convert: ConvertConfig = ConvertConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    calibrate: CalibrateConfig = CalibrateConfig()
     bundle: BundleConfig = BundleConfig()
 
     @property
@@ -288,6 +338,8 @@ def validate(
         problems.append("prepare: dev/test sets must be given when no source has references")
     if prep.dev is not None and not (prep.dev.target or prep.dev.tsv):
         problems.append("prepare.dev: needs references (`target` or `tsv`)")
+    if config.calibrate.enabled and "dev" in prep.test:
+        problems.append("prepare.test: 'dev' names the calibration set (rename the test set)")
     if config.train.data == "references" and not has_refs:
         problems.append("train.data=references needs sources with references")
 

@@ -6,7 +6,7 @@ Usage: `model-build bundle CONFIG [--force]`. Writes::
       bundle.json               # manifest: teacher, student, quality, cost baseline, sha256s
       model/                    # CTranslate2 int8 model
       source.spm target.spm
-      report.md quality_speed.png
+      report.md quality_speed.png routing.png   # routing.png: when evaluate calibrated
     <work>/bundle/done.json     # records which output folder this build wrote
 
 The bundle is assembled in `<output>.partial` and renamed into place only once sealed, so an
@@ -26,6 +26,7 @@ from bundle import (
     CostBaseline,
     Manifest,
     ModelInfo,
+    Routing,
     Score,
     StudentInfo,
     TeacherInfo,
@@ -33,12 +34,13 @@ from bundle import (
     TrainingData,
     seal,
 )
-from model_build import normal_range
+from model_build import calibration, normal_range
 from model_build.config import BuildConfig
 from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines
 
 log = logging.getLogger(__name__)
 PLOT_NAME = "quality_speed.png"
+ROUTING_PLOT_NAME = "routing.png"
 
 
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
@@ -130,6 +132,7 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
         ),
         quality=quality,
         cost=cost,
+        routing=Routing.model_validate(evaluated["routing"]) if "routing" in evaluated else None,
     )
 
 
@@ -152,6 +155,8 @@ def _build(config: BuildConfig, work: WorkDir) -> dict[str, Any]:
     manifest = manifest.model_copy(update={"normal_range": normal})
     evaluated = _summary(work, "evaluate")
     write_plot(evaluated, staging / PLOT_NAME)
+    if manifest.routing is not None:
+        calibration.write_plot(manifest.routing, staging / ROUTING_PLOT_NAME)
     (staging / "report.md").write_text(
         render_report(config, manifest, evaluated, work), encoding="utf-8"
     )
@@ -223,6 +228,8 @@ def render_report(
             f"| {_ratio(r['ms_per_sentence'], student['ms_per_sentence'])} |"
         )
     lines += ["", f"![quality against speed]({PLOT_NAME})", ""]
+    if manifest.routing is not None:
+        lines += calibration.report_lines(manifest.routing, ROUTING_PLOT_NAME)
     if config.bundle.report_notes:
         lines += ["## Notes", "", config.bundle.report_notes.strip(), ""]
     distill = (work.done("distill") or {}).get("summary", {})

@@ -7,6 +7,10 @@ Usage: `model-build evaluate CONFIG`. Writes::
       hyps/<test>.{student,student_float32,teacher,baseline}.txt
       done.json
 
+Routing (`calibrate` config section, model_build/calibration.py): the teacher also translates
+dev, the student decodes it with its confidence signals, and the curve, threshold and
+probability table go into results.json as `routing` for the bundle step.
+
 Quality: sacrebleu BLEU and chrF, detokenized and cased, of the student (CTranslate2, as
 served), the same student unquantized, the teacher, and an optional baseline bundle, against
 references; plus the student
@@ -36,13 +40,15 @@ from model_build.teachers.base import Teacher
 from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines, write_lines
 
 log = logging.getLogger(__name__)
+DEV_SET = "dev"  # the teacher's dev translations (hyps/dev.teacher.txt) calibrate the routing
 
 
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     teacher = config.teacher.model_dump(exclude={"concurrency", "max_retries", "timeout_s"})
     return fingerprint(
-        "evaluate", config.evaluate, teacher, work.upstream("convert"), work.upstream("prepare")
-    )
+        "evaluate", config.evaluate, config.calibrate, teacher, work.upstream("convert"),
+        work.upstream("prepare"),
+    )  # fmt: skip
 
 
 def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
@@ -186,8 +192,9 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
     speed_src, speed_ref = first_src[: ev.speed_sentences], first_ref[: ev.speed_sentences]
     (out / "hyps").mkdir()
 
+    dev = _calibration_set(config, prepared)
     speed, teacher_hyps, teacher_parameters = _run_teacher(
-        config, threads, test_sets, speed_src, speed_ref, out
+        config, threads, {**test_sets, **dev}, speed_src, speed_ref, out
     )
     quality: dict[str, dict[str, Any]] = {}
     result, student = measure(
@@ -218,7 +225,7 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
     for system in others.values():
         system.close()
     shutil.rmtree(out / "student-float32")
-    results = {
+    results: dict[str, Any] = {
         "quality": quality,
         "speed": speed,
         "speed_set": first_name,
@@ -227,8 +234,43 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
         "teacher_parameters": teacher_parameters,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if dev:
+        results["routing"] = _routing(config, converted / "model", vocab_dir, dev, teacher_hyps)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
+
+
+def _calibration_set(config: BuildConfig, prepared: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """The dev sentences the routing is calibrated on (none when calibration is off)."""
+    if not config.calibrate.enabled:
+        return {}
+    cap = config.calibrate.max_sentences
+    return {
+        DEV_SET: (read_lines(prepared / "dev.src")[:cap], read_lines(prepared / "dev.ref")[:cap])
+    }
+
+
+def _routing(
+    config: BuildConfig,
+    model_dir: Path,
+    vocab_dir: Path,
+    dev: dict[str, tuple[list[str], list[str]]],
+    teacher_hyps: dict[str, list[str]],
+) -> dict[str, Any]:
+    """Calibrate the student's confidence against the teacher on dev (bundle.json `routing`)."""
+    from model_build.calibration import StudentDecoder, calibrate
+
+    sources, refs = dev[DEV_SET]
+    decoder = StudentDecoder(
+        model_dir, vocab_dir / "source.spm", vocab_dir / "target.spm", config.evaluate.beam_size,
+        positions=config.student.max_positions - 1,
+    )  # fmt: skip
+    decoded = decoder.decode(sources, config.calibrate.signals, "student dev")
+    routing = calibrate(
+        decoded, teacher_hyps[DEV_SET], refs, config.calibrate, config.teacher.model,
+        f"{len(sources)} dev sentences",
+    )  # fmt: skip
+    return routing.model_dump(mode="json")
 
 
 def _run_teacher(

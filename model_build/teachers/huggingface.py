@@ -168,18 +168,10 @@ class HFSeq2SeqTeacher(Teacher):
 
     def to_ctranslate2(self, output_dir: Path, quantization: str) -> Teacher:
         """This teacher converted to CTranslate2 (for the side-by-side speed measurement)."""
-        from ctranslate2.converters import TransformersConverter
-
         from model_build.teachers.ctranslate2 import CTranslate2Teacher, HFCodec
 
-        class Converter(TransformersConverter):  # type: ignore[misc]
-            def load_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
-                return _LanguageTokensInVocab(super().load_tokenizer(*args, **kwargs))
-
         if not (output_dir / "model.bin").exists():
-            Converter(self.config.model, revision=self.config.revision).convert(
-                str(output_dir), quantization=quantization, force=True
-            )
+            convert_checkpoint(self.config, output_dir, quantization)
         bos = self.forced_bos()
         codec = HFCodec(self.tokenizer, self.source_text, [bos] if bos else [])
         return CTranslate2Teacher.from_folder(
@@ -191,6 +183,19 @@ class HFSeq2SeqTeacher(Teacher):
             quantization,
             self.threads,
         )
+
+
+def convert_checkpoint(config: TeacherConfig, output_dir: Path, quantization: str) -> None:
+    """A hub checkpoint converted to CTranslate2 (its language tokens kept in the vocabulary)."""
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):  # type: ignore[misc]
+        def load_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
+            return _LanguageTokensInVocab(super().load_tokenizer(*args, **kwargs))
+
+    Converter(config.model, revision=config.revision).convert(
+        str(output_dir), quantization=quantization, force=True
+    )
 
 
 class _LanguageTokensInVocab:

@@ -1,0 +1,459 @@
+"""Calibration: which sentences the student should hand to the teacher (bundle.json `routing`).
+
+On dev, student and teacher translate every sentence, and the student reports its confidence
+signals. Escalating the least confident share of sentences (lowest signal first) gives the
+curve "share escalated -> BLEU/chrF of the mixed output" (student where confident, teacher where
+escalated) against the references and against teacher-only. The threshold comes from a target:
+an escalation budget, or a share of the teacher's BLEU to reach. A binned, isotonic table turns
+the signal into what a user can read: the estimated probability that the student's sentence
+matches the teacher's (sentence chrF >= `match_chrf`).
+
+The evaluate step calibrates every new build; for a bundle built before, with a teacher bundle
+(`model-build teacher-bundle`) or a Hugging Face teacher folder::
+
+    model-build calibrate service/bundles/en-de --teacher work/teacher-en-de \\
+        --dev ../shared/data/multi30k/val.en.gz --dev-ref ../shared/data/multi30k/val.de.gz
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bundle import CalibrationBin, Routing, RoutingPoint, read_manifest, write_manifest
+from model_build.config import SIGNALS, CalibrateConfig, TeacherConfig
+from model_build.normal_range import quantile, read_text_lines
+from model_build.teachers.base import Teacher
+from model_build.workdir import StepError
+
+log = logging.getLogger(__name__)
+
+_BATCH = 32
+QUANTILES = (0.01, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
+# The budgets a signal is judged on: what a deployment would plausibly escalate.
+SELECTION_SHARES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+CURVE_SHARES = tuple(round(0.05 * i, 2) for i in range(21))
+
+
+@dataclass
+class Decoded:
+    """The student's translations of a list of sentences, with one value per signal."""
+
+    hyps: list[str] = field(default_factory=list)
+    signals: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """What decoding reports about one sentence, from which every signal is computed."""
+
+    scores: list[float]  # length-normalised log-prob of each returned hypothesis, best first
+    token_log_probs: list[float]  # of the best hypothesis, its end marker included
+    source_tokens: int
+    output_tokens: int
+
+
+def _margin(h: Hypothesis) -> float:
+    return h.scores[0] - h.scores[1] if len(h.scores) > 1 else 0.0
+
+
+def _min_token(h: Hypothesis) -> float:
+    return min(h.token_log_probs) if h.token_log_probs else h.scores[0]
+
+
+SIGNAL_FUNCTIONS: dict[str, Callable[[Hypothesis], float]] = {
+    "mean_logprob": lambda h: h.scores[0],
+    "min_token_logprob": _min_token,
+    "nbest_margin": _margin,
+    "mean_logprob_x_margin": lambda h: h.scores[0] + 0.5 * max(-1.0, -_margin(h)),
+    "mean_and_min_logprob": lambda h: h.scores[0] + 0.1 * _min_token(h),
+}
+assert tuple(SIGNAL_FUNCTIONS) == SIGNALS
+
+
+class StudentDecoder:
+    """A CTranslate2 model decoded as the service decodes it, reporting the signals too.
+
+    The best hypothesis is the service's (same tokens, beam and length penalty); the second
+    hypothesis gives the n-best margin, a teacher-forced re-score of the best one the token
+    log-probabilities (only when a signal needs them).
+    """
+
+    def __init__(
+        self,
+        model_dir: Path,
+        source_spm: Path,
+        target_spm: Path,
+        beam_size: int,
+        source_prefix: Sequence[str] = (),
+        target_prefix: Sequence[str] = (),
+        positions: int = 255,
+        max_length_ratio: float = 3.0,
+    ) -> None:
+        import ctranslate2
+        import sentencepiece as spm
+
+        self.source = spm.SentencePieceProcessor(model_file=str(source_spm))
+        self.target = spm.SentencePieceProcessor(model_file=str(target_spm))
+        self.translator = ctranslate2.Translator(str(model_dir), device="cpu", intra_threads=1)
+        self.beam_size = beam_size
+        self.source_prefix = list(source_prefix)
+        self.target_prefix = list(target_prefix)
+        self.positions = positions
+        self.max_length_ratio = max_length_ratio
+
+    @classmethod
+    def for_bundle(cls, folder: Path) -> StudentDecoder:
+        from bundle import read_manifest
+
+        manifest = read_manifest(folder)
+        return cls(
+            folder / manifest.model.path,
+            folder / manifest.tokenizer.source_spm,
+            folder / manifest.tokenizer.target_spm,
+            manifest.model.beam_size,
+            manifest.tokenizer.source_prefix,
+            manifest.tokenizer.target_prefix,
+            manifest.model.max_output_tokens or manifest.model.max_input_tokens,
+            manifest.model.max_length_ratio,
+        )
+
+    def decode(self, sources: list[str], signals: Sequence[str], desc: str = "student") -> Decoded:
+        rescore = any(name in ("min_token_logprob", "mean_and_min_logprob") for name in signals)
+        decoded = Decoded(signals={name: [] for name in signals})
+        for start in tqdm(range(0, len(sources), _BATCH), desc=desc, unit="batch"):
+            for text, hypothesis in self._batch(sources[start : start + _BATCH], rescore):
+                decoded.hyps.append(text)
+                for name in signals:
+                    decoded.signals[name].append(float(SIGNAL_FUNCTIONS[name](hypothesis)))
+        return decoded
+
+    def _limit(self, longest_input: int) -> int:
+        """The service's target-token bound for a batch (ratio bound, decoder positions)."""
+        bound = math.ceil(self.max_length_ratio * longest_input) + 4
+        return min(max(8, bound), self.positions - len(self.target_prefix))
+
+    def _batch(self, sources: list[str], rescore: bool) -> list[tuple[str, Hypothesis]]:
+        tokens = [[*self.source_prefix, *self.source.encode(s, out_type=str), "</s>"]
+                  for s in sources]  # fmt: skip
+        prefix = self.target_prefix
+        results = self.translator.translate_batch(
+            tokens,
+            target_prefix=[prefix] * len(tokens) if prefix else None,
+            beam_size=self.beam_size,
+            num_hypotheses=min(2, self.beam_size),
+            max_decoding_length=self._limit(max(len(t) for t in tokens)),
+            max_input_length=0,
+            return_scores=True,
+        )
+        best = [result.hypotheses[0] for result in results]
+        rescored = self.translator.score_batch(tokens, best) if rescore else None
+        out = []
+        for i, (source, result) in enumerate(zip(tokens, results, strict=True)):
+            log_probs = list(rescored[i].log_probs)[len(prefix) :] if rescored else []
+            hypothesis = Hypothesis(
+                scores=[float(s) for s in result.scores],
+                token_log_probs=[float(p) for p in log_probs],
+                source_tokens=len(source),
+                output_tokens=len(best[i]) - len(prefix),
+            )
+            out.append((self.target.decode(best[i][len(prefix) :]), hypothesis))
+        return out
+
+
+def escalation_order(signal: Sequence[float]) -> list[int]:
+    """Sentence indices, least confident first (ties keep input order)."""
+    return sorted(range(len(signal)), key=lambda i: signal[i])
+
+
+def threshold_at(signal: Sequence[float], count: int) -> float:
+    """A threshold below which exactly the `count` least confident sentences fall."""
+    ordered = sorted(signal)
+    if count <= 0:
+        return ordered[0]
+    if count >= len(ordered):
+        return ordered[-1] + 1e-6
+    return (ordered[count - 1] + ordered[count]) / 2
+
+
+def mixed(
+    order: Sequence[int], count: int, student: Sequence[str], teacher: Sequence[str]
+) -> list[str]:
+    escalated = set(order[:count])
+    return [teacher[i] if i in escalated else student[i] for i in range(len(student))]
+
+
+def point(
+    signal: Sequence[float],
+    share: float,
+    student: Sequence[str],
+    teacher: Sequence[str],
+    refs: Sequence[str],
+) -> RoutingPoint:
+    """Escalate `share` of the sentences, least confident first, and score the mixed output."""
+    import sacrebleu
+
+    count = round(share * len(signal))
+    output = mixed(escalation_order(signal), count, student, teacher)
+    return RoutingPoint(
+        escalated=round(count / len(signal), 4),
+        threshold=round(threshold_at(signal, count), 6),
+        bleu=round(float(sacrebleu.corpus_bleu(output, [list(refs)]).score), 2),
+        chrf=round(float(sacrebleu.corpus_chrf(output, [list(refs)]).score), 2),
+        bleu_vs_teacher=round(float(sacrebleu.corpus_bleu(output, [list(teacher)]).score), 2),
+        chrf_vs_teacher=round(float(sacrebleu.corpus_chrf(output, [list(teacher)]).score), 2),
+    )
+
+
+def curve(
+    signal: Sequence[float],
+    student: Sequence[str],
+    teacher: Sequence[str],
+    refs: Sequence[str],
+    shares: Sequence[float] = CURVE_SHARES,
+) -> list[RoutingPoint]:
+    return [point(signal, share, student, teacher, refs) for share in shares]
+
+
+def selection_score(points: Sequence[RoutingPoint]) -> float:
+    """How well a signal orders sentences: mean BLEU (vs references) over the usual budgets."""
+    chosen = [p.bleu for p in points if any(abs(p.escalated - s) < 0.01 for s in SELECTION_SHARES)]
+    return round(sum(chosen) / len(chosen), 3) if chosen else 0.0
+
+
+def choose_threshold(
+    signal: Sequence[float],
+    student: Sequence[str],
+    teacher: Sequence[str],
+    refs: Sequence[str],
+    config: CalibrateConfig,
+) -> tuple[float, str]:
+    """The threshold the configured target asks for, and that target in words."""
+    import sacrebleu
+
+    if config.bleu_share is None:
+        budget = config.budget if config.budget is not None else 0.1
+        return threshold_at(signal, round(budget * len(signal))), f"budget {budget:g}"
+    goal = config.bleu_share * float(sacrebleu.corpus_bleu(list(teacher), [list(refs)]).score)
+    order = escalation_order(signal)
+    step = max(1, len(signal) // 100)
+    for count in range(0, len(signal) + 1, step):
+        output = mixed(order, count, student, teacher)
+        if float(sacrebleu.corpus_bleu(output, [list(refs)]).score) >= goal:
+            return threshold_at(signal, count), f"bleu_share {config.bleu_share:g}"
+    log.warning("calibrate: BLEU share %s is not reached even escalating all", config.bleu_share)
+    return threshold_at(signal, len(signal)), f"bleu_share {config.bleu_share:g} (not reached)"
+
+
+def isotonic(values: Sequence[float], weights: Sequence[int]) -> list[float]:
+    """Pool adjacent violators: the closest non-decreasing sequence (weighted least squares)."""
+    blocks: list[list[float]] = []  # [mean, weight, members]
+    for value, weight in zip(values, weights, strict=True):
+        blocks.append([value, float(weight), 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            mean2, weight2, n2 = blocks.pop()
+            mean1, weight1, n1 = blocks.pop()
+            total = weight1 + weight2
+            blocks.append([(mean1 * weight1 + mean2 * weight2) / total, total, n1 + n2])
+    out: list[float] = []
+    for mean, _, members in blocks:
+        out += [mean] * int(members)
+    return out
+
+
+def calibration_table(
+    signal: Sequence[float], matches: Sequence[bool], bins: int
+) -> list[CalibrationBin]:
+    """Equal-count bins of the signal with the (isotonic) share of matches in each."""
+    order = escalation_order(signal)
+    bins = max(1, min(bins, len(order)))
+    edges = [round(i * len(order) / bins) for i in range(bins + 1)]
+    groups = [order[edges[i] : edges[i + 1]] for i in range(bins)]
+    rates = [sum(matches[j] for j in group) / len(group) for group in groups]
+    smooth = isotonic(rates, [len(group) for group in groups])
+    return [
+        CalibrationBin(
+            signal_min=round(signal[group[0]], 6), sentences=len(group), p_match=round(p, 3)
+        )
+        for group, p in zip(groups, smooth, strict=True)
+    ]
+
+
+def sentence_matches(
+    student: Sequence[str], teacher: Sequence[str], match_chrf: float
+) -> list[bool]:
+    import sacrebleu
+
+    return [
+        float(sacrebleu.sentence_chrf(hyp, [ref]).score) >= match_chrf
+        for hyp, ref in zip(student, teacher, strict=True)
+    ]
+
+
+def calibrate(
+    decoded: Decoded,
+    teacher: Sequence[str],
+    refs: Sequence[str],
+    config: CalibrateConfig,
+    teacher_name: str,
+    measured_on: str,
+) -> Routing:
+    """Compare the signals on dev, keep the best, and calibrate it into a `Routing`."""
+    if not decoded.hyps:
+        raise ValueError("calibration needs dev sentences")
+    curves = {
+        name: curve(values, decoded.hyps, teacher, refs) for name, values in decoded.signals.items()
+    }
+    compared = {name: selection_score(points) for name, points in curves.items()}
+    best = max(compared, key=lambda name: compared[name])
+    log.info("calibrate: signals by mean BLEU at 5-30%% escalated: %s; kept %s", compared, best)
+    signal = decoded.signals[best]
+    threshold, target = choose_threshold(signal, decoded.hyps, teacher, refs, config)
+    matches = sentence_matches(decoded.hyps, teacher, config.match_chrf)
+    return Routing(
+        signal=best,
+        threshold=round(threshold, 6),
+        target=target,
+        dev_escalated=round(share_below(signal, threshold), 4),
+        quantiles={f"p{round(100 * q):02d}": round(quantile(signal, q), 4) for q in QUANTILES},
+        curve=curves[best],
+        match_chrf=config.match_chrf,
+        calibration=calibration_table(signal, matches, config.bins),
+        signals_compared=compared,
+        teacher=teacher_name,
+        measured_on=measured_on,
+    )
+
+
+def share_below(signal: Sequence[float], threshold: float) -> float:
+    """The share of sentences a threshold escalates."""
+    return sum(value < threshold for value in signal) / len(signal) if signal else math.nan
+
+
+# model_build/teachers family of a Hugging Face checkpoint folder, by its config's model_type
+HF_FAMILIES = {"marian": "marian", "m2m_100": "m2m100"}
+
+
+def load_dev_teacher(path: Path, source_lang: str, target_lang: str, beam_size: int) -> Teacher:
+    """A teacher bundle (or CTranslate2 folder with bundle.json) or a Hugging Face folder."""
+    import json
+
+    from model_build.steps.evaluate import load_bundle
+    from model_build.teachers import teacher_class
+
+    if (path / "bundle.json").is_file():
+        return load_bundle(path, beam_size, 0)
+    config_file = path / "config.json"
+    model_type = (
+        json.loads(config_file.read_text())["model_type"] if config_file.is_file() else None
+    )
+    family = HF_FAMILIES.get(str(model_type))
+    if family is None:
+        raise StepError(
+            f"calibrate: {path} is neither a bundle nor a {'/'.join(HF_FAMILIES)} checkpoint "
+            "(pack other teachers with `model-build teacher-bundle`)"
+        )
+    config = TeacherConfig(family=family, model=str(path), device="cpu")
+    return teacher_class(family)(config, source_lang, target_lang, beam_size=beam_size)
+
+
+def read_dev(dev: Path, refs: Path, limit: int | None) -> tuple[list[str], list[str]]:
+    """Line-aligned dev sources and references, blank sources dropped, at most `limit`."""
+    sources, references = read_text_lines(dev), read_text_lines(refs)
+    if len(sources) != len(references):
+        raise StepError(f"calibrate: {dev} has {len(sources)} lines, {refs} {len(references)}")
+    pairs = [(s, r) for s, r in zip(sources, references, strict=True) if s.strip()][:limit]
+    return [s for s, _ in pairs], [r for _, r in pairs]
+
+
+def update_bundle(
+    bundle_dir: Path, teacher_path: Path, dev: Path, refs: Path, config: CalibrateConfig
+) -> Routing:
+    """Calibrate an existing bundle against a teacher on dev and write its `routing`."""
+    from model_build.steps.evaluate import translate_all
+
+    manifest = read_manifest(bundle_dir)
+    sources, references = read_dev(dev, refs, config.max_sentences)
+    decoded = StudentDecoder.for_bundle(bundle_dir).decode(sources, config.signals)
+    teacher = load_dev_teacher(
+        teacher_path, manifest.source_lang, manifest.target_lang, manifest.model.beam_size
+    )
+    teacher_hyps = translate_all(teacher, sources, "teacher")
+    teacher.close()
+    routing = calibrate(
+        decoded, teacher_hyps, references, config, str(teacher_path),
+        f"{len(sources)} sentences of {dev.name}",
+    )  # fmt: skip
+    write_manifest(bundle_dir, manifest.model_copy(update={"routing": routing}))
+    log.info("routing of %s: %s < %s (%s)", bundle_dir, routing.signal, routing.threshold,
+             routing.target)  # fmt: skip
+    return routing
+
+
+REPORT_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0)
+
+
+def report_lines(routing: Routing, plot_name: str) -> list[str]:
+    """report.md's routing section: the curve, the chosen threshold and the probability table."""
+    curve_rows = [
+        p for p in routing.curve if any(abs(p.escalated - s) < 1e-3 for s in REPORT_SHARES)
+    ]
+    lines = [
+        "## Routing: when the student hands a sentence to the teacher",
+        "",
+        f"Signal `{routing.signal}`; a sentence below **{routing.threshold}** is low-confidence "
+        f"(flagged or escalated): {routing.target}, {100 * routing.dev_escalated:.1f}% of dev. "
+        f"Measured on {routing.measured_on} against `{routing.teacher}`; signals compared "
+        f"(mean BLEU at 5-30% escalated): "
+        + ", ".join(f"{name} {score}" for name, score in routing.signals_compared.items())
+        + ".",
+        "",
+        "| escalated | threshold | BLEU | chrF | BLEU vs teacher-only | chrF vs teacher-only |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {100 * p.escalated:.0f}% | {p.threshold} | {p.bleu} | {p.chrf} "
+        f"| {p.bleu_vs_teacher} | {p.chrf_vs_teacher} |"
+        for p in curve_rows
+    ]
+    lines += [
+        "",
+        f"![quality against share escalated]({plot_name})",
+        "",
+        f"Estimated probability that the student's sentence matches the teacher's (sentence "
+        f"chrF >= {routing.match_chrf}), by signal (equal-count bins, isotonic):",
+        "",
+        "| signal from | sentences | P(match) |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {b.signal_min} | {b.sentences} | {b.p_match} |" for b in routing.calibration]
+    return [*lines, ""]
+
+
+def write_plot(routing: Routing, path: Path) -> None:
+    """BLEU of the mixed output (vs references and vs teacher-only) against share escalated."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shares = [100 * p.escalated for p in routing.curve]
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
+    axes.plot(shares, [p.bleu for p in routing.curve], marker="o", label="BLEU vs references")
+    axes.plot(shares, [p.bleu_vs_teacher for p in routing.curve], marker="s",
+              label="BLEU vs teacher-only")  # fmt: skip
+    axes.axvline(100 * routing.dev_escalated, color="grey", linestyle="--",
+                 label=f"threshold {routing.threshold}")  # fmt: skip
+    axes.set_xlabel(f"dev sentences escalated, least confident first ({routing.signal}), %")
+    axes.set_ylabel("BLEU of the mixed output")
+    axes.set_title("Cascade: quality against share escalated")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
