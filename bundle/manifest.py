@@ -145,7 +145,8 @@ class Routing(_Strict):
     calibration: list[CalibrationBin] = Field(description="Ascending by signal_min.")
     signals_compared: dict[str, float] = Field(
         default_factory=dict,
-        description="Every signal tried, by the selection score (higher is better).",
+        description="Every signal tried, by its selection score: the mixed output's mean chrF "
+        "against teacher-only at 5-30% escalated (higher is better).",
     )
     teacher: str = Field(description="The teacher the curve was measured against.")
     measured_on: str = Field(description="Which texts the figures come from.")
