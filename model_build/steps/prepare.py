@@ -8,11 +8,16 @@ Usage: `model-build prepare CONFIG`. Writes::
       dev.src  dev.ref     # given, or held out of the sources that have references
       test/<name>.src  test/<name>.ref
       done.json            # fingerprint (config section + sha256 of the input files), counts
+
+``prepare.captures`` adds the service's flywheel capture (JSON lines, see
+service/routing/capture.py) as monolingual source text: the records of this direction, each
+sentence once, after every other source; never held out as dev or test.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import random
 import unicodedata
@@ -67,6 +72,25 @@ def read_pairs(files: TextFiles) -> Iterator[Pair]:
         yield from zip(src_lines, tgt_lines, strict=True)
 
 
+def capture_files(patterns: list[str]) -> list[Path]:
+    """The capture files of the configured folders (or globs of folders), oldest first."""
+    folders = [folder for pattern in patterns for folder in expand(pattern)]
+    return sorted(path for folder in folders for path in folder.glob("capture-*.jsonl"))
+
+
+def read_captures(patterns: list[str], direction: str) -> Iterator[Pair]:
+    """(source, "") for each captured sentence of `direction`; unreadable lines are skipped
+    (a file cut by a full disk must not stop a build)."""
+    for path in capture_files(patterns):
+        for line in _open_lines(path):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("direction") == direction:
+                yield str(record.get("source", "")), ""
+
+
 def keep(pair: Pair, config: PrepareConfig, dropped: Counter[str]) -> bool:
     source_words, target_words = len(pair[0].split()), len(pair[1].split())
     if not source_words:
@@ -94,7 +118,8 @@ def _clean(pairs: Iterator[Pair], config: PrepareConfig, dropped: Counter[str]) 
 
 def _input_files(config: PrepareConfig) -> list[Path]:
     corpora = [*config.sources, *([config.dev] if config.dev else []), *config.test.values()]
-    return [path for files in corpora for pattern in files.paths() for path in expand(pattern)]
+    paths = [path for files in corpora for pattern in files.paths() for path in expand(pattern)]
+    return paths + capture_files(config.captures)
 
 
 def step_fingerprint(config: BuildConfig) -> str:
@@ -116,9 +141,13 @@ def _build(config: BuildConfig, out: Path) -> dict[str, Any]:
     seen: set[str] = set()
     pairs: list[Pair] = []
     read = 0
+    direction = f"{config.source_lang}-{config.target_lang}"
+    corpora = [read_pairs(files) for files in prep.sources]
+    corpora.append(read_captures(prep.captures, direction))
+    captured_sources: set[str] = set()
     with tqdm(desc="prepare", unit="line") as bar:
-        for files in prep.sources:
-            for pair in read_pairs(files):
+        for corpus in corpora:
+            for pair in corpus:
                 read += 1
                 bar.update()
                 clean = (normalise(pair[0]), normalise(pair[1]))
@@ -129,6 +158,8 @@ def _build(config: BuildConfig, out: Path) -> dict[str, Any]:
                     continue
                 seen.add(clean[0])
                 pairs.append(clean)
+                if corpus is corpora[-1]:
+                    captured_sources.add(clean[0])
     random.Random(prep.seed).shuffle(pairs)
 
     def hold_out(count: int) -> list[Pair]:
@@ -151,6 +182,7 @@ def _build(config: BuildConfig, out: Path) -> dict[str, Any]:
     if not pairs or not dev:
         raise ValueError("prepare: no training or dev sentences left after filtering")
 
+    captured = sum(1 for source, _ in pairs if source in captured_sources)
     write_lines(out / "train.src", [s for s, _ in pairs])
     write_lines(out / "train.ref", [t for _, t in pairs])
     write_lines(out / "dev.src", [s for s, _ in dev])
@@ -167,6 +199,7 @@ def _build(config: BuildConfig, out: Path) -> dict[str, Any]:
         "test": {name: len(test) for name, test in tests.items()},
         "dropped": dict(dropped),
         "sources": [p for f in prep.sources for p in f.paths()],
+        "captured": captured,
     }
     log.info("prepare: %d train, %d dev, dropped %s", len(pairs), len(dev), dict(dropped))
     return summary
