@@ -96,12 +96,6 @@ class PrepareConfig(_Section):
         "them): their low-confidence sentences of this direction are extra source text, so "
         "the teacher is distilled on the traffic the student failed on.",
     )
-    captures: list[str] = Field(
-        default_factory=list,
-        description="Capture folders of the service (MT_ROUTING_CAPTURE_DIR, or a glob of "
-        "them): their low-confidence sentences of this direction are extra source text, so "
-        "the teacher is distilled on the traffic the student failed on.",
-    )
 
 
 class TeacherConfig(_Section):
