@@ -140,17 +140,20 @@ def prepare_text(
     Sentences come from the language-aware splitter for `source_lang`; line breaks and the blank
     around sentences stay in the layout; segments with nothing to translate (whitespace,
     placeholders, numbers, punctuation) stay verbatim; a sentence over `long_tokens` (far longer
-    than the model was trained on) is cut at clause boundaries, and any piece still over
-    `max_tokens` (the model's limit) is cut further.
+    than the model was trained on) is cut at clause boundaries; a clause still over
+    ``REACH`` x `long_tokens` is cut into pieces of `long_tokens` (at spaces, as `fit` does),
+    and any other piece over `max_tokens` (the model's limit) likewise.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
     long_tokens = min(long_tokens or max_tokens, max_tokens)
+    reach = min(REACH * long_tokens, max_tokens)
     masked, originals = mask(text)
     builder = _Builder(
         originals,
         fits=lambda piece: count_tokens(to_model_input(piece)) <= max_tokens,
         comfortable=lambda piece: count_tokens(to_model_input(piece)) <= long_tokens,
+        reachable=lambda piece: count_tokens(to_model_input(piece)) <= reach,
     )
     for sentence in split_sentences(masked, source_lang):
         for number, line in enumerate(split_lines(sentence)):
@@ -161,6 +164,10 @@ def prepare_text(
     return builder.build()
 
 
+REACH = 2
+"""A clause up to this many times `long_tokens` stays whole; a longer one is cut at spaces."""
+
+
 class _Builder:
     """Accumulates the layout and the units while walking the masked text left to right."""
 
@@ -169,11 +176,13 @@ class _Builder:
         originals: Sequence[str],
         fits: Callable[[str], bool],
         comfortable: Callable[[str], bool],
+        reachable: Callable[[str], bool],
     ) -> None:
         self._originals = originals
         self._used = 0  # placeholders consumed so far
         self._fits = fits
         self._comfortable = comfortable
+        self._reachable = reachable
         self._layout: list[str | int] = []
         self._units: list[_Unit] = []
 
@@ -190,7 +199,10 @@ class _Builder:
             self.keep(core)
         else:
             for clause, gap in cut_clauses(core, self._comfortable):
-                for piece, blank in fit(clause, self._fits):
+                # A clause far over the comfortable length (no punctuation in 100 words) is no
+                # sentence the student can translate whole: pieces of comfortable size then.
+                limit = self._fits if self._reachable(clause) else self._comfortable
+                for piece, blank in fit(clause, limit):
                     self._add_unit(piece)
                     self.keep(blank)
                 self.keep(gap)

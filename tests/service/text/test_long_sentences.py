@@ -30,9 +30,16 @@ def test_clauses_that_fit_together_stay_together() -> None:
 
 
 def test_a_long_sentence_without_clause_punctuation_is_not_cut_at_a_space() -> None:
-    text = "A man in a red shirt and a woman with a small white dog walk down the long street."
-    prepared = prepare_text(text, "en", words, max_tokens=100, long_tokens=5)
+    text = "A man and a woman with a small dog walk down the long street."  # 14 words
+    prepared = prepare_text(text, "en", words, max_tokens=100, long_tokens=8)
     assert prepared.sentences == [text]
+
+
+def test_a_clause_far_over_the_long_limit_is_cut_into_pieces_of_that_limit() -> None:
+    text = " ".join(["the"] * 40) + "."  # 5 x the long limit, no punctuation to cut at
+    prepared = prepare_text(text, "en", words, max_tokens=100, long_tokens=8)
+    assert [words(sentence) for sentence in prepared.sentences] == [8] * 5
+    assert prepared.restore(prepared.sentences) == text
 
 
 def test_the_models_hard_limit_still_cuts_a_long_clause() -> None:
