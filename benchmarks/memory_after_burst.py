@@ -15,43 +15,19 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import os
 import random
-import socket
-import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 
+from benchmarks.reliability.common import rss_mb
+from benchmarks.reliability.server import started
+
 WORDS = ["dog", "man", "street", "water", "play", "the", "a", "red", "ball", "child", "with"]
 WITHOUT = {"MT_MALLOC_ARENAS": "0", "MT_MEMORY_TRIM_SECONDS": "0", "MT_CACHE_MAX_BYTES": "0"}
-
-
-def rss_mb(pid: int) -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) // 1024
-    raise RuntimeError("no VmRSS")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the service did not become ready")
 
 
 def burst(url: str, requests: int) -> None:
@@ -72,33 +48,23 @@ def burst(url: str, requests: int) -> None:
 
 
 def measure(env: dict[str, str], requests: int) -> str:
-    port = free_port()
-    base = {k: v for k, v in os.environ.items() if not k.startswith("MT_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", str(port)],
-        env={**base, "MT_ACCESS_LOG": "false", "MT_MAX_QUEUE_WAIT_MS": "0", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url)
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        started(Path(workdir), "memory", MT_MAX_QUEUE_WAIT_MS="0", **env) as server,
+    ):
+        pid = server.process.pid
         time.sleep(1)
-        idle = rss_mb(process.pid)
+        idle = peak = rss_mb(pid) or 0.0
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            done = pool.submit(burst, url, requests)
-            peak = idle
+            done = pool.submit(burst, server.url, requests)
             while not done.done():
-                peak = max(peak, rss_mb(process.pid))
+                peak = max(peak, rss_mb(pid) or 0.0)
                 time.sleep(0.2)
             done.result()
-        after = rss_mb(process.pid)
+        after = rss_mb(pid) or 0.0
         time.sleep(12)
-        later = rss_mb(process.pid)
-    finally:
-        process.terminate()
-        process.wait(30)
-    return f"| {idle} | {peak} | {after} | {later} |"
+        later = rss_mb(pid) or 0.0
+    return f"| {idle:.0f} | {peak:.0f} | {after:.0f} | {later:.0f} |"
 
 
 def main(argv: list[str] | None = None) -> None:

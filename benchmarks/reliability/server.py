@@ -34,8 +34,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def launch(workdir: Path, name: str) -> StartedServer:
-    """Start ``python -m service`` on 127.0.0.1 and wait (at most 120 s) until /readyz is 200."""
+def launch(workdir: Path, name: str, **settings: str) -> StartedServer:
+    """Start ``python -m service`` on 127.0.0.1 (`settings`: extra ``MT_`` variables) and wait
+    (at most 120 s) until /readyz is 200."""
     tmp, log = workdir / f"{name}-tmp", workdir / f"{name}.log"
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -44,6 +45,7 @@ def launch(workdir: Path, name: str) -> StartedServer:
         "TMPDIR": str(tmp),
         "MT_ACCESS_LOG": "false",
         "PYTHONPATH": str(REPO),
+        **settings,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -81,8 +83,8 @@ def stop(server: StartedServer, timeout: float = 40) -> int:
 
 
 @contextmanager
-def started(workdir: Path, name: str = "server") -> Iterator[StartedServer]:
-    server = launch(workdir, name)
+def started(workdir: Path, name: str = "server", **settings: str) -> Iterator[StartedServer]:
+    server = launch(workdir, name, **settings)
     try:
         yield server
     finally:
