@@ -41,4 +41,3 @@ def test_trimming_returns_what_worker_threads_freed() -> None:
     before, held, trimmed = map(int, result.stdout.split())
     assert held - before > 100  # glibc kept what the threads freed
     assert trimmed - before < 50
-
