@@ -11,7 +11,9 @@ import pytest
 CHILD = textwrap.dedent(
     """
     import threading
-        def rss_mb():
+    from service.memory import release_free_memory
+
+    def rss_mb():
         for line in open("/proc/self/status"):
             if line.startswith("VmRSS"):
                 return int(line.split()[1]) // 1024
