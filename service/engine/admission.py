@@ -6,8 +6,11 @@ source tokens already admitted and not yet answered (the backlog), at the measur
 the replicas, would be translated within ``max_wait_s``; beyond that it gets a 429 at once, so
 accepted requests keep their latency and the rest can retry elsewhere.
 
-The speed is an exponentially weighted mean of seconds per source token over recent batches
-(per replica; the replicas work in parallel). Before the first batch nothing is refused.
+The speed is an exponentially weighted mean of seconds per source token over recent large
+batches (per replica; the replicas work in parallel): a backlog is worked off in full batches,
+and a one-sentence batch (the warm-up, a lone request at idle) pays the fixed cost of a call
+for a few tokens, which would overstate the wait several times. Until the first large batch
+nothing is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ _WEIGHT = 0.2  # of the newest batch in the running mean
 class Admission:
     """Backlog of admitted tokens and the speed they are worked off at; thread-safe."""
 
-    def __init__(self, workers: int, max_wait_s: float) -> None:
+    def __init__(self, workers: int, max_wait_s: float, min_batch_tokens: int = 1) -> None:
         self.workers = max(1, workers)
         self.max_wait_s = max_wait_s
+        self.min_batch_tokens = max(1, min_batch_tokens)
         self._lock = threading.Lock()
         self._backlog = 0
         self._seconds_per_token: float | None = None
@@ -57,8 +61,9 @@ class Admission:
             self._backlog = max(0, self._backlog - tokens)
 
     def observe(self, tokens: int, seconds: float) -> None:
-        """Record one replica's batch: `tokens` source tokens translated in `seconds`."""
-        if tokens <= 0 or seconds <= 0:
+        """Record one replica's batch: `tokens` source tokens translated in `seconds` (batches
+        under `min_batch_tokens` do not count)."""
+        if tokens < self.min_batch_tokens or seconds <= 0:
             return
         rate = seconds / tokens
         with self._lock:

@@ -148,7 +148,7 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._translating = 0  # workers inside a translate call
         self._translating_lock = threading.Lock()
-        self.admission = Admission(workers, max_queue_wait_s)
+        self.admission = Admission(workers, max_queue_wait_s, min_batch_tokens=max_tokens // 2)
 
     @property
     def queue_depth(self) -> int:

@@ -44,7 +44,10 @@ def models_dir(
 def overstated_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_teacher: Path) -> Path:
     """A bundle whose manifest claims 256 positions for a model that has 128 (as bundles built
     before max_output_tokens existed did): a long enough sentence really fails in CTranslate2."""
-    folder = make_bundle(tmp_path_factory.mktemp("overstated") / "en-de", tiny_teacher)
+    # No normal range either (as such old bundles): only the model's limit cuts a sentence.
+    folder = make_bundle(
+        tmp_path_factory.mktemp("overstated") / "en-de", tiny_teacher, normal_range=False
+    )
     manifest = read_manifest(folder)
     model = manifest.model.model_copy(update={"max_input_tokens": 256, "max_output_tokens": None})
     write_manifest(folder, manifest.model_copy(update={"model": model}))

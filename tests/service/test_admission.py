@@ -44,3 +44,12 @@ def test_a_zero_budget_turns_admission_off() -> None:
     admission.observe(tokens=1, seconds=10.0)
     assert admission.try_admit(10) is None
     assert admission.try_admit(10) is None
+
+
+def test_small_batches_do_not_set_the_speed() -> None:
+    # A one-sentence call (the warm-up, a lone request) pays the fixed cost for few tokens.
+    admission = Admission(workers=1, max_wait_s=0.1, min_batch_tokens=128)
+    admission.observe(tokens=10, seconds=0.05)
+    assert admission.expected_wait(1_000) == 0.0
+    admission.observe(tokens=200, seconds=0.04)
+    assert admission.expected_wait(1_000) == pytest.approx(0.2)

@@ -130,7 +130,7 @@ def test_a_full_queue_raises_queue_full_at_once(
 def test_work_that_could_not_start_within_the_wait_budget_is_refused_at_once(
     make_dispatcher: type[Dispatcher], gated: GatedTranslator, translator: BundleTranslator
 ) -> None:
-    dispatcher = make_dispatcher(max_wait_s=0, max_queue_wait_s=0.05, workers=1)
+    dispatcher = make_dispatcher(max_wait_s=0, max_queue_wait_s=0.05, workers=1, max_tokens=64)
     tokens = [translator.tokenize(text) for text in sentences(8)]
     request_tokens = sum(len(t) for t in tokens)
 
