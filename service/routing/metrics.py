@@ -100,9 +100,9 @@ class RoutingMetrics:
             self.confidence.labels(direction)
             for route in ROUTES:
                 self.sentences.labels(direction, route)
+            for reason in ESCALATION_FAILURES:
+                self.failures.labels(direction, reason)
             if mode == "escalate":
-                for reason in ESCALATION_FAILURES:
-                    self.failures.labels(direction, reason)
                 self.teacher_calls.labels(direction, teacher)
                 self.teacher_cost.labels(direction, teacher)
                 self.teacher_only_cost.labels(direction, teacher)

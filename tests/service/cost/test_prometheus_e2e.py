@@ -15,6 +15,7 @@ import yaml
 
 from tests.deploy.manifests import metric_names
 from tests.service.cost.test_monitoring import RULES, dashboard_exprs
+from tests.service.routing.test_monitoring import RULES as ROUTING_RULES
 from tests.service.server import RunningService, free_port, running_service
 
 pytestmark = pytest.mark.slow
@@ -129,7 +130,11 @@ def test_dashboard_queries_only_exported_or_recorded_metrics(served: RunningServ
     exported = {
         line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1].isalpha()
     }
-    groups = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]
+    groups = [
+        group
+        for path in (RULES, ROUTING_RULES)
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    ]
     recorded = {rule["record"] for group in groups for rule in group["rules"] if "record" in rule}
     for expr in dashboard_exprs():
         unknown = metric_names(expr) - exported - recorded
