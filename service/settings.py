@@ -97,7 +97,7 @@ class ServiceSettings(BaseSettings):
         default=256, description="Requests that may wait per model; more get 429."
     )
     max_queue_wait_ms: float = Field(
-        default=250.0,
+        default=1000.0,
         ge=0,
         description="Refuse (429) a request when the work already admitted would take longer "
         "than this at the measured speed, so accepted requests stay fast under overload "

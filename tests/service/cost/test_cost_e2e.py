@@ -22,7 +22,12 @@ pytestmark = pytest.mark.slow
 
 VCPU_USD_PER_HOUR = 0.036  # a price unlike the default, to see it is the one used
 # The cache off: every sentence is translated, so CPU is attributed to every request.
-ENV = {"MT_CACHE_SIZE": "0", "MT_COST_VCPU_USD_PER_HOUR": str(VCPU_USD_PER_HOUR)}
+# No admission by expected wait: the attribution test loads the service on purpose.
+ENV = {
+    "MT_CACHE_SIZE": "0",
+    "MT_MAX_QUEUE_WAIT_MS": "0",
+    "MT_COST_VCPU_USD_PER_HOUR": str(VCPU_USD_PER_HOUR),
+}
 
 
 @pytest.fixture(scope="module")
