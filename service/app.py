@@ -171,7 +171,7 @@ def build_app(
         metrics.watch_models(registry)
         cost.watch(registry)
         routing_metrics.initialize(
-            [(m.direction, dev_low_share(m.manifest.normal_range)) for m in registry.models],
+            [(m.direction, dev_low_share(m.manifest)) for m in registry.models],
             routing.mode,
             router.teacher.name if router.teacher is not None else "none",
             router.budget.share if router.budget is not None else lambda: 0.0,

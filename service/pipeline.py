@@ -26,6 +26,7 @@ from service.errors import (
     TooManyTextsError,
 )
 from service.routing import SentenceCheck, TextQuality, check_sentence, text_quality
+from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
 from service.text import PreparedText, prepare_text
@@ -271,9 +272,9 @@ def _check_sentences(
     router: Router | None,
 ) -> list[SentenceCheck]:
     """Every sentence checked (routing mode ``off``: its confidence only, never flagged)."""
-    normal = model.manifest.normal_range
+    normal, threshold = model.manifest.normal_range, score_threshold(model.manifest)
     checks = [
-        check_sentence(sentence, entry.input_tokens, entry.translation, normal)
+        check_sentence(sentence, entry.input_tokens, entry.translation, normal, threshold)
         for sentence, entry in zip(sentences, entries, strict=True)
     ]
     if router is not None and not router.checking:

@@ -12,7 +12,8 @@ Each check names a way a small student fails silently outside its domain:
 - ``truncated``: decoding stopped at the length bound instead of at an end marker.
 
 Bundles without a normal range get only the last two checks. The score threshold is read in
-one place (`score_threshold`), so a calibrated bundle threshold can replace ``score_p05``.
+one place (`score_threshold`): the bundle's calibrated ``routing.threshold`` when its signal
+is the mean log-probability (what the service measures), else ``normal_range.score_p05``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bundle import NormalRange
+from bundle import Manifest, NormalRange
 from service.engine.translator import TranslatedSentence
 
 # How far outside the dev range a length ratio must be to count (short inputs are noisy).
@@ -32,8 +33,9 @@ MIN_TOKENS_FOR_RATIO = 6
 # many times in a row, and more often than anywhere in the source.
 REPETITION_RUN = 5
 _REPEAT = re.compile(r"(.{1,10}?)\1+", re.DOTALL)
-# Share of the student's own dev translations below the threshold: 5% by the definition of p05.
+# Share of the student's own dev translations below score_p05: 5% by definition.
 DEV_LOW_SHARE = 0.05
+SERVED_SIGNAL = "mean_logprob"
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,20 @@ def longest_repeat(text: str) -> int:
     return best
 
 
-def score_threshold(normal: NormalRange | None) -> float | None:
+def score_threshold(manifest: Manifest) -> float | None:
     """Scores below this are ``low_score``: the one place the threshold comes from."""
-    return None if normal is None else normal.score_p05
+    routing = manifest.routing
+    if routing is not None and routing.signal == SERVED_SIGNAL:
+        return routing.threshold
+    return None if manifest.normal_range is None else manifest.normal_range.score_p05
 
 
-def dev_low_share(normal: NormalRange | None) -> float:
+def dev_low_share(manifest: Manifest) -> float:
     """The share of in-domain sentences expected below `score_threshold` (the alert's base)."""
-    return 0.0 if normal is None else DEV_LOW_SHARE
+    routing = manifest.routing
+    if routing is not None and routing.signal == SERVED_SIGNAL:
+        return routing.dev_escalated
+    return 0.0 if manifest.normal_range is None else DEV_LOW_SHARE
 
 
 def check_sentence(
@@ -95,9 +103,12 @@ def check_sentence(
     input_tokens: int,
     out: TranslatedSentence,
     normal: NormalRange | None,
+    threshold: float | None = None,
 ) -> SentenceCheck:
+    """`threshold`: the bundle's `score_threshold` (None: ``normal.score_p05``)."""
     reasons: list[str] = []
-    threshold = score_threshold(normal)
+    if threshold is None and normal is not None:
+        threshold = normal.score_p05
     if threshold is not None and out.score < threshold:
         reasons.append("low_score")
     if normal is not None and input_tokens >= MIN_TOKENS_FOR_RATIO:

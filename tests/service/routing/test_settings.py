@@ -42,3 +42,18 @@ def test_every_routing_variable_is_documented_in_the_readme() -> None:
         if f"`MT_ROUTING_{name.upper()}`" not in readme
     ]
     assert missing == []
+
+
+def test_a_calibrated_bundle_sets_the_threshold_and_the_dev_share() -> None:
+    """The embedded bundle carries routing (mean_logprob, calibrated at build time)."""
+    from bundle import read_manifest
+    from service.routing.checks import dev_low_share, score_threshold
+    from service.settings import EMBEDDED_BUNDLES
+
+    manifest = read_manifest(EMBEDDED_BUNDLES / "en-de")
+    assert manifest.routing is not None and manifest.normal_range is not None
+    assert score_threshold(manifest) == manifest.routing.threshold
+    assert dev_low_share(manifest) == manifest.routing.dev_escalated
+    uncalibrated = manifest.model_copy(update={"routing": None})
+    assert score_threshold(uncalibrated) == manifest.normal_range.score_p05
+    assert dev_low_share(uncalibrated) == 0.05
