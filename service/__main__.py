@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     from service.cost import PriceConfigError, load_cost_settings
     from service.engine.registry import find_bundles
     from service.errors import ModelsUnavailableError
+    from service.routing.settings import RoutingConfigError
 
     try:
         bundles = find_bundles(settings.models_dir)
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app(settings, load_cost_settings())
     except PriceConfigError as error:  # a bad MT_COST_ value, from the settings or the prices
         logger.error("invalid MT_COST_ settings: %s", error)
+        sys.exit(2)
+    except RoutingConfigError as error:  # a bad MT_ROUTING_ value (the message names it)
+        logger.error("invalid MT_ROUTING_ settings: %s", error)
         sys.exit(2)
 
     config = uvicorn.Config(

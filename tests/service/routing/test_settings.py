@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.routing.settings import RoutingConfigError, RoutingSettings, load_routing_settings
+from tests.service.server import start_and_fail
 
 
 def test_defaults_flag_without_a_teacher_and_capture_nothing() -> None:
@@ -57,3 +58,10 @@ def test_a_calibrated_bundle_sets_the_threshold_and_the_dev_share() -> None:
     uncalibrated = manifest.model_copy(update={"routing": None})
     assert score_threshold(uncalibrated) == manifest.normal_range.score_p05
     assert dev_low_share(uncalibrated) == 0.05
+
+
+def test_a_bad_routing_value_stops_start_up_naming_the_variable(models_dir: Path) -> None:
+    done = start_and_fail(models_dir, MT_ROUTING_MODE="sometimes")
+    assert done.returncode == 2
+    assert "MT_ROUTING_MODE" in done.stderr
+    assert "Traceback" not in done.stderr
