@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.checkpoint_cache import cached_checkpoint
 from tests.factories import caption_pairs, make_m2m100_teacher
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,9 +34,16 @@ def caption_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def m2m100_teacher(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def m2m100_teacher(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A trained tiny M2M100 (`__en__`/`__de__` tokens, its own SentencePiece model)."""
-    return make_m2m100_teacher(tmp_path_factory.mktemp("m2m100"), train_steps=300)
+    return cached_checkpoint(
+        request,
+        tmp_path_factory.mktemp("m2m100") / "m2m100",
+        "m2m100",
+        lambda folder: make_m2m100_teacher(folder, train_steps=300),
+    )
 
 
 def write_config(
