@@ -1,4 +1,4 @@
-"""Word (.docx): body, tables, headers, footers, footnotes, endnotes and text boxes."""
+"""Word (.docx): body, tables, headers, footers, footnotes, endnotes, comments and text boxes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from service.documents.safety import Guard
 WORD = Dialect(
     ns="http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     paragraph="p",
-    parts=re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml"),
+    parts=re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"),
     leading=frozenset({"pPr"}),
     link="hyperlink",
 )
