@@ -21,6 +21,7 @@ from bundle.manifest import (
     TestSetQuality,
     TokenizerInfo,
     TrainingData,
+    TrainingRun,
     read_manifest,
     write_manifest,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "TestSetQuality",
     "TokenizerInfo",
     "TrainingData",
+    "TrainingRun",
     "open_verified",
     "read_manifest",
     "seal",

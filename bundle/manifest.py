@@ -4,7 +4,8 @@ A bundle is a folder for one translation direction::
 
     en-de/
       bundle.json        # this manifest
-      model/             # CTranslate2 model (model.bin, config.json, vocabularies)
+      model/             # CTranslate2 model (model.bin, config.json, vocabularies,
+                         # vmap.txt when the bundle has a vocabulary shortlist)
       source.spm         # SentencePiece model for the source side
       target.spm         # SentencePiece model for the target side
       report.md          # human-readable build report (and any plots it links)
@@ -20,10 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "bundle.json"
+VOCABULARY_MAP_NAME = "vmap.txt"  # the one name CTranslate2 reads a vocabulary map from
 
 
 class _Strict(BaseModel):
@@ -67,6 +69,19 @@ class ModelInfo(_Strict):
     max_length_ratio: float = Field(
         default=3.0, description="Decoding stops after this many target tokens per source token."
     )
+    vocabulary_map: str | None = Field(
+        default=None,
+        description="The vocabulary shortlist, `<path>/vmap.txt` (checksummed like every file): "
+        "decoding scores only the target tokens it allows for the batch's source tokens "
+        "(CTranslate2 use_vmap). None: the full output layer.",
+    )
+
+    @model_validator(mode="after")
+    def _map_inside_the_model(self) -> ModelInfo:
+        expected = f"{self.path}/{VOCABULARY_MAP_NAME}"
+        if self.vocabulary_map not in (None, expected):
+            raise ValueError(f"vocabulary_map must be {expected} (CTranslate2 reads no other)")
+        return self
 
 
 class TokenizerInfo(_Strict):
@@ -166,6 +181,25 @@ class TrainingData(_Strict):
     distilled: bool = Field(description="True when the targets were written by the teacher.")
 
 
+class TrainingRun(_Strict):
+    """How the student was trained: what fixes the model (budget, seed, precision) and where it ran.
+
+    Steps, tokens, seed and precision must give the same quality on any machine; seconds and
+    hardware only say how long it took there.
+    """
+
+    steps: int
+    tokens: int = Field(description="Source and target tokens seen (eos included).")
+    stopped_by: str = Field(description="max_steps, max_epochs or early_stopping.")
+    seed: int
+    precision: str = Field(description="fp32 or bfloat16 (autocast).")
+    threads: int
+    device: str
+    hardware: str = Field(description="The machine training ran on, e.g. '2 vCPU AMD EPYC'.")
+    seconds: float = Field(description="Training wall time on that machine (hardware-dependent).")
+    seconds_per_step: float
+
+
 class Score(_Strict):
     bleu: float
     chrf: float
@@ -193,6 +227,27 @@ class CostBaseline(_Strict):
     student_seconds_per_1k_tokens: float
     hardware_usd_per_hour: float = Field(description="Price used for the hardware above.")
     price_source: str
+    teacher_hardware: str | None = Field(
+        default=None,
+        description="Where the teacher's speed was measured when not on `hardware`, e.g. "
+        "'1x NVIDIA A10G'; None: on `hardware` (a CPU teacher, or a bundle built before).",
+    )
+    teacher_hardware_usd_per_hour: float | None = Field(
+        default=None, description="Price of teacher_hardware; None: hardware_usd_per_hour."
+    )
+    teacher_price_source: str | None = Field(
+        default=None, description="Where that price comes from; None: price_source."
+    )
+
+    @property
+    def teacher_measured_on(self) -> str:
+        return self.teacher_hardware or self.hardware
+
+    @property
+    def teacher_usd_per_hour(self) -> float:
+        if self.teacher_hardware_usd_per_hour is None:
+            return self.hardware_usd_per_hour
+        return self.teacher_hardware_usd_per_hour
 
 
 class Manifest(_Strict):
@@ -212,6 +267,9 @@ class Manifest(_Strict):
     model: ModelInfo
     tokenizer: TokenizerInfo = Field(default_factory=TokenizerInfo)
     data: TrainingData
+    training: TrainingRun | None = Field(
+        default=None, description="Training budget and machine; None: built before it was recorded."
+    )
     quality: dict[str, TestSetQuality] = Field(default_factory=dict)
     cost: CostBaseline | None = None
     normal_range: NormalRange | None = Field(

@@ -178,15 +178,36 @@ class TrainConfig(_Section):
     label_smoothing: float = 0.1
     dropout: float = 0.1
     max_epochs: int | None = 20
-    max_steps: int | None = None
-    max_minutes: float | None = Field(default=None, description="Wall-clock budget for training.")
+    max_steps: int | None = Field(
+        default=None, description="The training budget: the same model on every machine."
+    )
+    max_minutes: float | None = Field(
+        default=None,
+        description="Safety stop only: hit before max_steps/max_epochs, the step fails.",
+    )
     eval_every: int = Field(default=500, description="Steps between dev chrF evaluations.")
     eval_sentences: int = Field(default=500, description="Dev sentences scored each time.")
     patience: int = Field(default=5, description="Evaluations without improvement before stopping.")
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto", description="auto: bf16 where the CPU has AMX/AVX-512 (machine-dependent)."
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None
     seed: int = 1
+
+
+class ShortlistConfig(_Section):
+    """The vocabulary map (model_build/steps/shortlist.py): which target pieces the output
+    layer scores, per batch, for the source pieces in it."""
+
+    enabled: bool = False
+    top_k: int = Field(default=20, ge=1, description="Target pieces kept per source piece.")
+    frequent: int = Field(
+        default=100, ge=0, description="Most frequent target pieces, allowed in every batch."
+    )
+    min_count: int = Field(
+        default=2, ge=1, description="Sentence pairs a (source, target) pair must be seen in."
+    )
 
 
 class ConvertConfig(_Section):
@@ -263,6 +284,7 @@ class BuildConfig(_Section):
     vocab: VocabConfig = VocabConfig()
     student: StudentConfig = StudentConfig()
     train: TrainConfig = TrainConfig()
+    shortlist: ShortlistConfig = ShortlistConfig()
     convert: ConvertConfig = ConvertConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
     calibrate: CalibrateConfig = CalibrateConfig()

@@ -4,7 +4,8 @@ Layout (see docs/build.md)::
 
     <work_dir>/
       prepare/  distill/  vocab/  train/  convert/  evaluate/    # finished steps
-        done.json                   # fingerprint of what the step consumed, summary, seconds
+        done.json                   # fingerprint of what the step consumed, summary, seconds,
+                                    # peak resident memory and the machine it ran on
       .distill.partial/             # a step in progress (chunks, checkpoints survive a kill)
 
 A step writes into `.<step>.partial/`, and only a finished step is renamed to `<step>/` with its
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+
+from model_build.hardware import PeakMemory, hardware_name
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +137,14 @@ class WorkDir:
         staging.mkdir(parents=True, exist_ok=True)
         marker.write_text(fp, encoding="utf-8")
         started = time.monotonic()
-        summary = build(staging)
+        with PeakMemory(every_seconds=0.5) as memory:
+            summary = build(staging)
         seconds = round(time.monotonic() - started, 2)
         marker.unlink()
-        record = {"fingerprint": fp, "seconds": seconds, "summary": summary}
+        record = {
+            "fingerprint": fp, "seconds": seconds, "peak_memory_mb": memory.peak_rss_mb,
+            "hardware": hardware_name(), "summary": summary,
+        }  # fmt: skip
         (staging / DONE_NAME).write_text(json.dumps(record, indent=2), encoding="utf-8")
         final = self.path(step)
         if final.exists():

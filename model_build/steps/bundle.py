@@ -32,10 +32,12 @@ from bundle import (
     TeacherInfo,
     TestSetQuality,
     TrainingData,
+    TrainingRun,
     seal,
 )
 from model_build import calibration, normal_range
 from model_build.config import BuildConfig
+from model_build.steps import STEP_NAMES
 from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines
 
 log = logging.getLogger(__name__)
@@ -130,10 +132,19 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
             sources=prepared["sources"],
             distilled=distilled,
         ),
+        training=training_run(trained),
         quality=quality,
         cost=cost,
         routing=Routing.model_validate(evaluated["routing"]) if "routing" in evaluated else None,
     )
+
+
+def training_run(trained: dict[str, Any]) -> TrainingRun | None:
+    """The train step's record; None for a work folder trained before steps were recorded."""
+    fields = TrainingRun.model_fields.keys()
+    if not fields <= trained.keys():
+        return None
+    return TrainingRun.model_validate({name: trained[name] for name in fields})
 
 
 def _build(config: BuildConfig, work: WorkDir) -> dict[str, Any]:
@@ -232,6 +243,8 @@ def render_report(
         lines += calibration.report_lines(manifest.routing, ROUTING_PLOT_NAME)
     if config.bundle.report_notes:
         lines += ["## Notes", "", config.bundle.report_notes.strip(), ""]
+    lines += training_lines(manifest.training)
+    lines += build_lines(work)
     distill = (work.done("distill") or {}).get("summary", {})
     if distill:
         lines += [
@@ -243,6 +256,45 @@ def render_report(
             "",
         ]
     return "\n".join(lines)
+
+
+def training_lines(training: TrainingRun | None) -> list[str]:
+    if training is None:
+        return []
+    return [
+        "## Training",
+        "",
+        f"{training.steps:,} steps ({training.tokens:,} tokens seen), stopped by "
+        f"{training.stopped_by}; seed {training.seed}, {training.precision}, "
+        f"{training.threads} threads on {training.device}. Took {training.seconds / 60:.1f} min "
+        f"({training.seconds_per_step:.2f} s a step) on {training.hardware}.",
+        "",
+        "What must not depend on the machine: the budget (steps or epochs, never minutes), seeds "
+        "and precision fix the model, so every quality figure in this report should come out the "
+        "same, within noise, on any CPU. What does: wall times, the speed table and the cost "
+        "baseline are this machine's.",
+        "",
+    ]
+
+
+def build_lines(work: WorkDir) -> list[str]:
+    """Every step's wall time and peak memory (steps recorded before that show '?')."""
+    lines = ["## Build", "", "| step | wall time | peak memory MB | machine |", "|---|---|---|---|"]
+    total = 0.0
+    for step in STEP_NAMES:
+        done = work.done(step)
+        if done is None or step == "bundle":
+            continue
+        total += done["seconds"]
+        lines.append(
+            f"| {step} | {_minutes(done['seconds'])} | {done.get('peak_memory_mb', '?')} "
+            f"| {done.get('hardware', '?')} |"
+        )
+    return [*lines, f"| total (before bundle) | {_minutes(total)} | | |", ""]
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
 
 QUALITY_ROWS = {

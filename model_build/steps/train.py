@@ -10,8 +10,11 @@ Usage: `model-build train CONFIG`. Writes::
 
 Token-budget batches, AdamW with inverse-square-root decay after warm-up, label smoothing;
 bf16 autocast on CPUs that support it (AMX) and on GPUs; early stopping after `patience`
-evaluations without improvement; `max_steps`, `max_epochs` and `max_minutes` bound the cost.
-Seeds are fixed, and a killed run resumes from its last checkpoint.
+evaluations without improvement. The budget is counted in work, never in time: `max_steps` and
+`max_epochs` end training the same way on every machine. `max_minutes` is only a safety stop: hit
+first, it fails the step loudly (the checkpoint is kept, so a re-run with more minutes resumes),
+because a model cut by the clock depends on the machine it was built on. Seeds are fixed (data
+order, initialisation, dropout), and a killed run resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from typing import Any
 from tqdm import tqdm
 
 from model_build.config import BuildConfig, TrainConfig
+from model_build.hardware import hardware_name
 from model_build.steps.vocab import data_fingerprint, training_pairs
-from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines
+from model_build.workdir import Artifact, StepError, WorkDir, fingerprint, read_lines
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +61,17 @@ class Vocabulary:
         return text
 
 
+class SafetyStopError(StepError):
+    """Training hit `train.max_minutes` before its budget in steps or epochs."""
+
+
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    # The safety stop does not change the model (it only fails the step), so raising it must not
+    # throw the checkpoint away.
+    budget = config.train.model_dump(mode="json", exclude={"max_minutes"})
     return fingerprint(
-        "train", config.student, config.train, work.upstream("vocab"),
-        data_fingerprint(config, work),
-    )  # fmt: skip
+        "train", config.student, budget, work.upstream("vocab"), data_fingerprint(config, work)
+    )
 
 
 def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
@@ -172,6 +182,7 @@ def _build(
     )
     state: dict[str, Any] = {
         "step": 0, "epoch": 0, "batch": 0, "elapsed": 0.0, "best": -1.0, "stale": 0, "log": [],
+        "tokens": 0,
     }  # fmt: skip
     last = out / "last"
     if (last / "state.pt").exists():
@@ -253,6 +264,9 @@ def _build(
         save_last()
         log.info("train: step %d dev chrF %.2f (best %.2f)", state["step"], chrf, state["best"])
 
+    def tokens_in(batch: list[int]) -> int:
+        return sum(len(src_ids[i]) + len(tgt_ids[i]) for i in batch)
+
     model.train()
     total = train.max_steps or None
     reason = out_of_budget()
@@ -281,6 +295,7 @@ def _build(
                 optimizer.zero_grad(set_to_none=True)
                 state["step"] += 1
                 state["batch"] += 1
+                state["tokens"] = state.get("tokens", 0) + tokens_in(batch)
                 bar.update()
                 bar.set_postfix(loss=f"{loss.item():.3f}", epoch=state["epoch"])
                 if state["step"] % train.eval_every == 0:
@@ -291,6 +306,10 @@ def _build(
                 state["epoch"] += 1
                 state["batch"] = 0
                 reason = out_of_budget()
+    if reason == "max_minutes":
+        state["elapsed"] = elapsed()
+        save_last()
+        raise SafetyStopError(safety_stop_message(train, state["step"], elapsed()))
     if not state["log"] or state["log"][-1]["step"] != state["step"]:
         checkpoint()
     shutil.rmtree(last, ignore_errors=True)
@@ -298,16 +317,34 @@ def _build(
     parameters = int(sum(p.numel() for p in model.parameters()))
     log.info("train: stopped (%s) after %d steps, best dev chrF %.2f", reason, state["step"],
              state["best"])  # fmt: skip
+    seconds = elapsed()
     return {
         "steps": state["step"],
         "epochs": state["epoch"],
+        "tokens": state.get("tokens", 0),
         "stopped_by": reason,
         "best_dev_chrf": round(state["best"], 2),
         "parameters": parameters,
+        "seed": train.seed,
         "precision": str(dtype).replace("torch.", "") if dtype else "fp32",
         "device": device,
+        "threads": torch.get_num_threads(),
+        "hardware": hardware_name(),
+        "torch_version": torch.__version__,
+        "seconds": round(seconds, 1),
+        "seconds_per_step": round(seconds / max(state["step"], 1), 3),
         "sentences": len(sources),
     }
+
+
+def safety_stop_message(train: TrainConfig, step: int, seconds: float) -> str:
+    budget = f"{train.max_steps} steps" if train.max_steps else f"{train.max_epochs} epochs"
+    return (
+        f"train.max_minutes={train.max_minutes:g} reached at step {step} of {budget} "
+        f"({seconds / max(step, 1):.2f} s a step): a model cut by the clock would depend on this "
+        "machine. Run again with a larger train.max_minutes (e.g. --set train.max_minutes=...): "
+        "training resumes from its checkpoint."
+    )
 
 
 def _pad(rows: list[list[int]], value: int, device: str) -> Any:
