@@ -39,7 +39,11 @@ class LoadedModel:
 
 
 def find_bundles(models_dir: Path) -> list[tuple[Path, Manifest]]:
-    """Verify every bundle folder; raise once with every problem found."""
+    """Verify every bundle folder; raise once with every problem found.
+
+    Teacher bundles (`role: teacher`) are skipped: they are the escalation target
+    (MT_ROUTING_TEACHER_DIR), and serving one here would claim the student's direction.
+    """
     if not models_dir.is_dir():
         raise ModelsUnavailableError(f"models folder {models_dir} does not exist")
     folders = sorted(
@@ -54,6 +58,12 @@ def find_bundles(models_dir: Path) -> list[tuple[Path, Manifest]]:
             found.append((folder, open_verified(folder)))
         except BundleError as error:
             problems.append(str(error))
+    found = [(folder, manifest) for folder, manifest in found if not _is_teacher(folder, manifest)]
+    if not found and not problems:
+        raise ModelsUnavailableError(
+            f"models folder {models_dir} holds only teacher bundles: put student bundles in it "
+            "and the teachers in MT_ROUTING_TEACHER_DIR"
+        )
     seen: dict[str, Path] = {}
     for folder, manifest in found:
         if manifest.direction in seen:
@@ -64,6 +74,18 @@ def find_bundles(models_dir: Path) -> list[tuple[Path, Manifest]]:
     if problems:
         raise ModelsUnavailableError("; ".join(problems))
     return found
+
+
+def _is_teacher(folder: Path, manifest: Manifest) -> bool:
+    if manifest.role != "teacher":
+        return False
+    logger.info(
+        "skipping %s: a teacher bundle (%s), not served as a student; "
+        "teachers are read from MT_ROUTING_TEACHER_DIR",
+        folder,
+        manifest.direction,
+    )
+    return True
 
 
 class ModelRegistry:
