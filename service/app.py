@@ -41,6 +41,7 @@ from service.routing.metrics import RoutingMetrics
 from service.routing.settings import RoutingSettings, load_routing_settings
 from service.runtime import Lifecycle, Runtime, UsageTotals
 from service.settings import ServiceSettings
+from service.web import WebSettings, include_web
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ def build_app(
                 usage.add,
                 cost.observe_usage,
                 router.observe_usage,
+                web_totals.add,
             ],
             pricer=cost.price,
             outcome_listeners=[cost.after_translation],
@@ -237,6 +239,7 @@ def build_app(
     app.include_router(deepl_router)
     app.include_router(metrics_router)
     documents = include_documents(app, settings=DocumentSettings())
+    web_totals = include_web(app, WebSettings())
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
