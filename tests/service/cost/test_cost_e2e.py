@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import subprocess
@@ -17,9 +18,11 @@ from tests.factories import caption_pairs
 from tests.service.cost.conftest import BASELINE
 from tests.service.cost.metrics_text import has, samples, value
 from tests.service.server import RunningService, running_service, start_and_fail
+from tests.system_deps import require_server
 
 pytestmark = pytest.mark.slow
 
+TEACHERS = ("local", "deepl", "google", "gpt-5", "gpt-5-mini")  # the default MT_COST_TEACHERS
 VCPU_USD_PER_HOUR = 0.036  # a price unlike the default, to see it is the one used
 # The cache off: every sentence is translated, so CPU is attributed to every request.
 # No admission by expected wait: the attribution test loads the service on purpose.
@@ -57,7 +60,7 @@ def test_every_cost_series_reads_zero_before_the_first_request(
 ) -> None:
     with running_service(cost_models_dir, tmp_path / "fresh.log", **ENV) as fresh:
         found = samples(fresh.url)
-    for teacher in ("local", "deepl", "google", "gpt-4o", "gpt-4o-mini"):
+    for teacher in TEACHERS:
         key = (
             "mt_teacher_equivalent_cost_usd_total",
             frozenset({("direction", "en-de"), ("teacher", teacher)}),
@@ -90,11 +93,11 @@ def test_usage_block_carries_student_and_teacher_equivalent_costs(
         usage["cpu_seconds"] * VCPU_USD_PER_HOUR / 3600
     )
     teacher = usage["teacher_equivalent_cost_usd"]
-    assert set(teacher) == {"local", "deepl", "google", "gpt-4o", "gpt-4o-mini"}
+    assert set(teacher) == set(TEACHERS)
     assert teacher["deepl"] == pytest.approx(usage["characters"] * 25 / 1e6)
     assert teacher["local"] == pytest.approx(usage["output_tokens"] * 2.0 / 1000 * 0.526 / 3600)
     inputs, outputs = chat_tokens(texts, response.json()["translations"])
-    assert teacher["gpt-4o-mini"] == pytest.approx(inputs * 0.15e-6 + outputs * 0.60e-6)
+    assert teacher["gpt-5-mini"] == pytest.approx(inputs * 0.25e-6 + outputs * 2.0e-6)
 
 
 async def _load(url: str, clients: int, rounds: int) -> list[tuple[list[str], dict[str, object]]]:
@@ -147,13 +150,64 @@ def test_attributed_cpu_adds_up_to_process_cpu_and_teacher_totals_follow_the_for
     assert teacher_total("local") == pytest.approx(output_tokens * 2.0 / 1000 * 0.526 / 3600)
     tokens = [chat_tokens(texts, body["translations"]) for texts, body in answers]  # type: ignore[arg-type]
     inputs, outputs = sum(i for i, _ in tokens), sum(o for _, o in tokens)
-    assert teacher_total("gpt-4o") == pytest.approx(inputs * 2.5e-6 + outputs * 10e-6)
+    assert teacher_total("gpt-5") == pytest.approx(inputs * 1.25e-6 + outputs * 10e-6)
+
+
+def test_usage_block_saves_per_teacher_its_cost_minus_the_blended_cost(
+    cost_service: RunningService,
+) -> None:
+    before = samples(cost_service.url)
+    body = {"text": ["A man is riding a bike."], "source": "en", "target": "de"}
+    usage = httpx.post(f"{cost_service.url}/v1/translate", json=body, timeout=30).json()["usage"]
+    after = samples(cost_service.url)
+    saved = usage["saved_usd"]
+    assert set(saved) == set(TEACHERS)
+    for teacher, cost in usage["teacher_equivalent_cost_usd"].items():
+        assert saved[teacher] == pytest.approx(cost - usage["blended_cost_usd"])
+        exported = value(after, "mt_saved_usd", teacher=teacher)
+        assert exported - value(before, "mt_saved_usd", teacher=teacher) == pytest.approx(
+            saved[teacher]
+        )
+    assert saved["deepl"] > 0
+
+
+def test_student_cost_counter_agrees_with_the_per_request_histogram_when_all_are_answered(
+    cost_service: RunningService,
+) -> None:
+    asyncio.run(_load(cost_service.url, clients=4, rounds=10))
+    found = samples(cost_service.url)
+    counted = value(found, "mt_student_cost_usd_total", direction="en-de")
+    per_request = value(found, "mt_request_student_cost_usd_sum", direction="en-de")
+    assert counted > 0
+    assert per_request == pytest.approx(counted, rel=1e-9)
+
+
+def test_a_stale_price_warns_at_start_up_and_exports_its_age(
+    cost_models_dir: Path, tmp_path: Path
+) -> None:
+    stale = {"usd_per_million_characters": 25, "source": "a 2024 contract", "date": "2024-10"}
+    log = tmp_path / "stale.log"
+    with running_service(
+        cost_models_dir, log, MT_COST_PRICES=json.dumps({"deepl": stale})
+    ) as served:
+        found = samples(served.url)
+    assert value(found, "mt_price_age_days", teacher="deepl") > 365
+    assert value(found, "mt_price_age_days", teacher="google") < 365
+    assert value(found, "mt_vcpu_price_age_days") < 365
+    warnings = [line for line in log.read_text().splitlines() if "is stale" in line]
+    assert len(warnings) == 1
+    assert "teacher deepl (en-de)" in warnings[0]
+    assert "a 2024 contract" in warnings[0]
 
 
 def test_live_metrics_pass_promtool_check(cost_service: RunningService) -> None:
     text = httpx.get(f"{cost_service.url}/metrics", timeout=10).text
     check = subprocess.run(
-        ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=30
+        [require_server("promtool"), "check", "metrics"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert check.returncode == 0, check.stdout + check.stderr
 

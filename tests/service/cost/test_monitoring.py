@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from tests.service.server import REPO
+from tests.system_deps import require_server
 
 RULES = REPO / "monitoring" / "prometheus" / "rules.yaml"
 RULE_TESTS = REPO / "monitoring" / "prometheus" / "tests" / "rules_test.yaml"
@@ -18,7 +19,9 @@ K8S_RULE = REPO / "k8s" / "prometheusrule.yaml"
 
 
 def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["promtool", *map(str, args)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [require_server("promtool"), *map(str, args)], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_rules_file_passes_promtool_check() -> None:

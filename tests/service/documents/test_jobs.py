@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import subprocess
 import time
@@ -18,6 +17,7 @@ from service.documents.jobs import JobRecord, LocalJobStore, RedisJobStore
 from service.documents.serving import DocumentService
 from service.documents.settings import DocumentSettings
 from tests.service.documents.conftest import wait_done, wrap
+from tests.system_deps import require_server
 
 DOCUMENT = b"\n\n".join(b"Paragraph number %d is here." % i for i in range(12))
 
@@ -30,10 +30,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on loopback; CI installs it (Debian package ``redis-server``)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: apt-get install redis-server")
+    """A real redis-server on loopback (`make test` installs it, see tests/system_deps.py)."""
+    binary = require_server("redis-server")
     port = _free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(

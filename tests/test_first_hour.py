@@ -1,0 +1,126 @@
+"""A newcomer's first hour on a fresh machine: `make test` brings what its tests need, a server
+that cannot be had costs one clear line (never a traceback), and CI never skips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MAKE = shutil.which("make")
+# One test per server, each stopping at the server before anything heavy starts.
+SERVER_TESTS = {
+    "promtool": "tests/service/cost/test_monitoring.py::test_rules_file_passes_promtool_check",
+    "prometheus": "tests/service/cost/test_prometheus_e2e.py::"
+    "test_prometheus_reads_back_the_savings_rule_of_the_scraped_service",
+    "redis-server": "tests/service/documents/test_jobs.py::test_redis_results_expire",
+}
+
+needs_make = pytest.mark.skipif(MAKE is None, reason="make is not installed")
+
+
+def _script(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@pytest.fixture
+def bare_path(tmp_path: Path) -> Iterator[Path]:
+    """A PATH folder with none of the servers; `id` and `apt-get` are scripts that say root or
+    not and record what apt-get was asked to install (a test must not install packages)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    _script(folder, "apt-get", f'echo "$@" >> {tmp_path / "apt-get.log"}')
+    yield folder
+
+
+def _make(target: str, path: Path, uid: int, *flags: str) -> subprocess.CompletedProcess[str]:
+    _script(path, "id", f"echo {uid}")
+    env = {"PATH": str(path), "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [str(MAKE), "--no-print-directory", *flags, target],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@needs_make
+def test_as_root_make_test_installs_the_missing_servers(bare_path: Path) -> None:
+    done = _make("test-servers", bare_path, uid=0)
+    assert done.returncode == 0, done.stderr
+    log = (bare_path.parent / "apt-get.log").read_text(encoding="utf-8").splitlines()
+    assert log[0] == "update -q"
+    assert log[1].split()[-2:] == ["redis-server", "prometheus"]
+
+
+@needs_make
+def test_make_test_brings_the_servers_before_lint_and_pytest(bare_path: Path) -> None:
+    planned = _make("test", bare_path, 0, "--dry-run").stdout.splitlines()
+    install = next(i for i, line in enumerate(planned) if "apt-get install" in line)
+    pytest_run = next(i for i, line in enumerate(planned) if line.endswith("bin/pytest"))
+    ruff = next(i for i, line in enumerate(planned) if "ruff check" in line)
+    assert install < ruff < pytest_run
+
+
+@needs_make
+def test_without_root_make_test_says_in_one_line_what_to_install(bare_path: Path) -> None:
+    done = _make("test-servers", bare_path, uid=1000)
+    assert done.returncode == 0
+    assert not (bare_path.parent / "apt-get.log").exists()
+    [line] = done.stderr.splitlines()
+    assert "redis-server prometheus promtool not installed" in line
+    assert "sudo make system-deps" in line
+
+
+def _pytest_without_servers(ci: bool) -> subprocess.CompletedProcess[str]:
+    """The server tests run by a pytest whose PATH holds only the venv's own programs."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PATH"] = str(Path(sys.executable).parent)
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *SERVER_TESTS.values()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _lines_naming(output: str, server: str) -> list[str]:
+    return [line for line in output.splitlines() if f"{server} is not installed" in line]
+
+
+def test_a_missing_server_skips_its_tests_with_one_line_saying_what_to_install() -> None:
+    done = _pytest_without_servers(ci=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "3 skipped" in output
+    for server in SERVER_TESTS:
+        [line] = _lines_naming(output, server)
+        assert "sudo make system-deps" in line
+    assert "Traceback" not in output
+    assert "Error" not in output
+
+
+def test_in_ci_a_missing_server_fails_its_tests_without_a_traceback() -> None:
+    done = _pytest_without_servers(ci=True)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "skipped" not in output
+    for server in SERVER_TESTS:
+        assert _lines_naming(output, server), output
+    assert "Traceback" not in output
+    assert "FileNotFoundError" not in output
