@@ -111,6 +111,12 @@ class Unit:
     def tags(self) -> list[Tag]:
         return [p for p in self.pieces if isinstance(p, Tag)]
 
+    @property
+    def changed(self) -> bool:
+        """True when translated into something other than the source (names, numbers often are
+        not), so that containers rewrite only what really changed."""
+        return self.result is not None and render_tagged(self.result) != render_tagged(self.pieces)
+
     def output(self) -> list[Piece]:
         """The translated pieces, or the original ones if the unit was not translated."""
         return self.result if self.result is not None else self.pieces

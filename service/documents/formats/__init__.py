@@ -13,6 +13,7 @@ from service.documents.formats.base import DocumentFormat, Extraction, Probe, de
 from service.documents.formats.docx import DocxFormat
 from service.documents.formats.html import HtmlFormat, XhtmlFormat
 from service.documents.formats.markdown import MarkdownFormat
+from service.documents.formats.odf import OdpFormat, OdsFormat, OdtFormat
 from service.documents.formats.po import PoFormat
 from service.documents.formats.pptx import PptxFormat
 from service.documents.formats.srt import SrtFormat
@@ -28,6 +29,9 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocxFormat(),
     PptxFormat(),
     XlsxFormat(),
+    OdtFormat(),
+    OdpFormat(),
+    OdsFormat(),
     XliffFormat(),
     XhtmlFormat(),
     SrtFormat(),

@@ -19,7 +19,7 @@ from lxml import etree
 
 from service.documents.formats.base import Extraction
 from service.documents.safety import Guard, ZipPackage, open_zip, safe_xml_parser
-from service.documents.segments import Piece, Tag, Unit, render_tagged
+from service.documents.segments import Piece, Tag, Unit
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -74,17 +74,11 @@ class _Paragraph:
     kept_lead: list[etree._Element] = field(default_factory=list)
     kept_trail: list[etree._Element] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        """True when the translation differs from the source (names, numbers often do not)."""
-        result = self.unit.result
-        return result is not None and render_tagged(result) != render_tagged(self.unit.pieces)
-
     def write_back(self) -> None:
         """Rebuild the runs from the translated pieces; an unchanged paragraph keeps its own
         runs, boundaries and revision ids, exactly as they were."""
         result = self.unit.result
-        if result is None or not self.changed:
+        if result is None or not self.unit.changed:
             return
         d = self.dialect
         frames: list[tuple[list[etree._Element], etree._Element | None, etree._Element | None]]
@@ -259,7 +253,7 @@ def extract_package(data: bytes, guard: Guard, dialects: list[Dialect]) -> Extra
     def rebuild() -> bytes:
         replaced: dict[str, bytes] = {}
         for name, tree, paragraphs in parts:
-            if not any(p.changed for p in paragraphs):
+            if not any(p.unit.changed for p in paragraphs):
                 continue
             for p in paragraphs:
                 p.write_back()

@@ -13,6 +13,7 @@ writes it back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -122,14 +123,11 @@ class XhtmlFormat(DocumentFormat):
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
         tree = parse_xml(data, guard)
-        root = tree.getroot()
-        marked = _mark_skipped(root)
-        units, writers = _units_of(root, guard)
+        units, write_back = xhtml_units(tree.getroot(), guard)
         info = tree.docinfo
 
         def rebuild() -> bytes:
-            _write_back(writers)
-            _unmark(marked)
+            write_back()
             declared = data.lstrip().startswith(b"<?xml")
             out: bytes = etree.tostring(
                 tree, xml_declaration=declared, encoding=info.encoding or "UTF-8"
@@ -137,6 +135,19 @@ class XhtmlFormat(DocumentFormat):
             return out
 
         return Extraction(units, rebuild)
+
+
+def xhtml_units(root: etree._Element, guard: Guard) -> tuple[list[Unit], Callable[[], None]]:
+    """The units of an XHTML tree and the call that writes their translations into it (also
+    used for the content documents of an EPUB)."""
+    marked = _mark_skipped(root)
+    units, writers = _units_of(root, guard)
+
+    def write_back() -> None:
+        _write_back(writers)
+        _unmark(marked)
+
+    return units, write_back
 
 
 def _mark_skipped(root: etree._Element) -> list[etree._Element]:

@@ -1,0 +1,123 @@
+"""Hostile OpenDocument and EPUB files: a typed 4xx in under a second, with bounded memory and no
+temporary file, like every other container (tests/service/documents/test_safety.py)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from service.documents.errors import (
+    CorruptDocumentError,
+    DocumentError,
+    EncryptedDocumentError,
+    UnsafeDocumentError,
+    UnsupportedDocumentError,
+)
+from service.documents.formats import detect
+from tests.service.documents.test_formats_office import _docx
+from tests.service.documents.test_formats_opendocument import _odt
+from tests.service.documents.test_safety import (
+    GIGABYTE_BOMB,
+    RawEntry,
+    guard_with,
+    in_child,
+    raw_zip,
+)
+
+ODT = "application/vnd.oasis.opendocument.text"
+_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+    "{body}</office:text></office:body></office:document-content>"
+)
+
+
+def stored(name: str, body: bytes) -> RawEntry:
+    return RawEntry(name, body, zipfile.ZIP_STORED, zlib.crc32(body))
+
+
+def package(mimetype: str, members: dict[str, bytes], bomb: str | None = None) -> bytes:
+    """A container with `mimetype` first, stored, as the specifications require; `bomb` names a
+    member that inflates to 1 GiB with sizes that lie."""
+    entries = [stored("mimetype", mimetype.encode())]
+    entries += [stored(name, body) for name, body in members.items()]
+    if bomb is not None:
+        entries.append(RawEntry(bomb, GIGABYTE_BOMB, file_size=len(GIGABYTE_BOMB)))
+    return raw_zip(entries)
+
+
+def odt_with(body: str) -> bytes:
+    return package(ODT, {"content.xml": _CONTENT.format(body=body).encode()})
+
+
+def odt_bomb() -> bytes:
+    return package(ODT, {}, bomb="content.xml")
+
+
+def odt_deep() -> bytes:
+    return odt_with(
+        "<text:p>" + "<text:span>" * 5000 + "deep" + "</text:span>" * 5000 + "</text:p>"
+    )
+
+
+def odt_dtd() -> bytes:
+    content = _CONTENT.format(body="<text:p>&x;</text:p>").encode()
+    content = content.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY x "boom">]>', 1)
+    return package(ODT, {"content.xml": content})
+
+
+def odt_password_protected() -> bytes:
+    manifest = (
+        b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        b'<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AA==">'
+        b"</manifest:encryption-data></manifest:file-entry></manifest:manifest>"
+    )
+    return package(ODT, {"content.xml": os.urandom(2048), "META-INF/manifest.xml": manifest})
+
+
+def truncated(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    return lambda: build()[: len(build()) // 2]
+
+
+Case = tuple[Callable[[], bytes], str, type[DocumentError]]
+CASES: dict[str, Case] = {
+    "odt: 1 GiB bomb in content.xml": (odt_bomb, "a.odt", UnsafeDocumentError),
+    "odt: deep nesting": (odt_deep, "a.odt", UnsafeDocumentError),
+    "odt: entity declarations": (odt_dtd, "a.odt", UnsafeDocumentError),
+    "odt: password-protected": (odt_password_protected, "a.odt", EncryptedDocumentError),
+    "odt: truncated": (truncated(_odt), "a.odt", CorruptDocumentError),
+    "odt: content is a docx": (_docx, "a.odt", UnsupportedDocumentError),
+    "odt: named .docx": (_odt, "a.docx", UnsupportedDocumentError),
+    "odt: mimetype missing": (
+        lambda: raw_zip([stored("content.xml", _CONTENT.format(body="").encode())]),
+        "a.odt",
+        UnsupportedDocumentError,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_container_is_refused_quickly_with_bounded_memory_and_no_temp_files(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build, filename, expected = CASES[name]
+    data = build()
+    guard = guard_with()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the child inherits it
+    outcome = in_child(
+        lambda: detect(data, filename, guard.settings.zip_max_entries).prepare(data, guard)
+    )
+    assert outcome.error == expected.__name__, outcome.message
+    assert 400 <= outcome.status < 500
+    assert outcome.seconds < 1.0
+    assert outcome.rss_growth < 64 * 1024 * 1024
+    assert list(tmp_path.iterdir()) == []
