@@ -16,7 +16,7 @@ from odf.opendocument import (
     OpenDocumentText,
 )
 
-from service.documents.formats import detect
+from service.documents.formats import DocumentFormat, detect
 from service.documents.formats.odf import TEXT, OdpFormat, OdsFormat, OdtFormat
 from service.documents.safety import Guard
 from tests.service.documents.conftest import wrap
@@ -208,13 +208,18 @@ def _assert_same_package_but_text(data: bytes, out: bytes) -> None:
                 assert _skeleton(_tree(out, name)) == _skeleton(_tree(data, name)), name
 
 
+def _translated(data: bytes, document_format: DocumentFormat, guard: Guard) -> bytes:
+    """Detected from content alone and translated, with the package otherwise unchanged."""
+    assert detect(data, None).name == document_format.name
+    out = document_format.translate(data, wrap, guard)
+    _assert_same_package_but_text(data, out)
+    return out
+
+
 def test_odt_translates_headings_lists_tables_notes_comments_frames_and_headers(
     guard: Guard,
 ) -> None:
-    data = _odt()
-    assert detect(data, "report.odt").name == detect(data, None).name == "odt"
-    out = OdtFormat().translate(data, wrap, guard)
-    _assert_same_package_but_text(data, out)
+    out = _translated(_odt(), OdtFormat(), guard)
     assert _paragraph_texts(_tree(out)) == [
         "«Annual report»",
         "«This is bold and a link withtwo spaces.»",
@@ -239,10 +244,7 @@ def test_odt_translates_headings_lists_tables_notes_comments_frames_and_headers(
 
 
 def test_odp_translates_every_slide_and_its_notes(guard: Guard) -> None:
-    data = _odp()
-    assert detect(data, "deck.odp").name == "odp"
-    out = OdpFormat().translate(data, wrap, guard)
-    _assert_same_package_but_text(data, out)
+    out = _translated(_odp(), OdpFormat(), guard)
     assert _paragraph_texts(_tree(out)) == [
         "«Quarterly results»",
         "«Revenue grew strongly»",
@@ -256,10 +258,7 @@ def test_odp_translates_every_slide_and_its_notes(guard: Guard) -> None:
 
 
 def test_ods_translates_text_cells_and_keeps_numbers_dates_and_formulas(guard: Guard) -> None:
-    data = _ods()
-    assert detect(data, "sales.ods").name == "ods"
-    out = OdsFormat().translate(data, wrap, guard)
-    _assert_same_package_but_text(data, out)
+    out = _translated(_ods(), OdsFormat(), guard)
     assert _paragraph_texts(_tree(out)) == [
         "«Product»",
         "«Price»",
