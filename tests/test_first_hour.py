@@ -124,3 +124,64 @@ def test_in_ci_a_missing_server_fails_its_tests_without_a_traceback() -> None:
         assert _lines_naming(output, server), output
     assert "Traceback" not in output
     assert "FileNotFoundError" not in output
+
+
+# --- the example config for a hub teacher and one's own text (docs/build.md) --------------
+
+BUILD_DOC = REPO / "docs" / "build.md"
+HUB_SECTION = "## A student of your own: a hub teacher and your own text"
+
+
+def hub_example() -> str:
+    """The YAML block of docs/build.md's hub-teacher section, as a reader would copy it."""
+    section = BUILD_DOC.read_text(encoding="utf-8").split(HUB_SECTION, 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture
+def hub_example_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example config in a folder that has the files it names (a user's own text)."""
+    captions = [f"A dog number {i} runs across the green field." for i in range(40)]
+    for name in ("data/my-text/part-1.en.txt", "data/dev.en", "data/test.en"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("\n".join(captions) + "\n", encoding="utf-8")
+    for name in ("data/dev.de", "data/test.de"):
+        (tmp_path / name).write_text("Ein Hund läuft.\n" * 40, encoding="utf-8")
+    (tmp_path / "my-en-de.yaml").write_text(hub_example(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the config's paths are relative to where model-build runs
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: fail fast instead of retrying
+    return tmp_path
+
+
+def test_the_hub_example_config_distils_a_hub_teacher_on_monolingual_text(
+    hub_example_folder: Path,
+) -> None:
+    from model_build.config import load_config
+
+    config = load_config(hub_example_folder / "my-en-de.yaml")
+    assert (config.teacher.family, config.teacher.model) == ("marian", "Helsinki-NLP/opus-mt-en-de")
+    assert [files.target for files in config.prepare.sources] == [None]
+    assert config.prepare.dev is not None and config.prepare.dev.target == "data/dev.de"
+    assert config.output_path == Path("work/my-en-de/bundles/en-de")
+
+
+def test_the_hub_example_config_validates_with_a_local_copy_of_the_teacher(
+    hub_example_folder: Path, tiny_teacher: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from model_build.cli import app
+
+    result = CliRunner().invoke(
+        app, ["validate", "my-en-de.yaml", "--set", f"teacher.model={tiny_teacher}"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_offline_the_hub_example_config_has_no_problem_but_the_unreachable_hub(
+    hub_example_folder: Path,
+) -> None:
+    from model_build.config import load_config, validate
+
+    problems = validate(load_config(hub_example_folder / "my-en-de.yaml"))
+    assert all("Helsinki-NLP/opus-mt-en-de" in problem for problem in problems), problems
