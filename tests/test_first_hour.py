@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +186,61 @@ def test_offline_the_hub_example_config_has_no_problem_but_the_unreachable_hub(
 
     problems = validate(load_config(hub_example_folder / "my-en-de.yaml"))
     assert all("Helsinki-NLP/opus-mt-en-de" in problem for problem in problems), problems
+
+
+# --- the console scripts after `pip install .` (no build extra) ----------------------------
+
+
+def console_script(name: str) -> str:
+    """The `module:function` pyproject.toml installs as `name`."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    target: str = pyproject["project"]["scripts"][name]
+    return target
+
+
+def _run_console_script(
+    name: str, args: list[str], path: Path, *hidden: str
+) -> subprocess.CompletedProcess[str]:
+    """Call the script's function the way its installed wrapper does, with `hidden` modules
+    unimportable (a sitecustomize sets them to None in sys.modules): no build extra."""
+    (path / "sitecustomize.py").write_text(
+        "import sys\n" + "".join(f"sys.modules[{module!r}] = None\n" for module in hidden),
+        encoding="utf-8",
+    )
+    module, function = console_script(name).split(":")
+    code = f"import sys; sys.argv[0] = {name!r}; from {module} import {function}; {function}()"
+    env = {**os.environ, "PYTHONPATH": f"{path}{os.pathsep}{REPO}"}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("hidden", ["typer", "yaml"])
+def test_model_build_without_the_build_extra_says_in_one_line_to_install_it(
+    tmp_path: Path, hidden: str
+) -> None:
+    done = _run_console_script("model-build", ["validate", "x.yaml"], tmp_path, hidden)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line == (
+        f"model-build: the build extra is not installed (no module {hidden!r}): "
+        "pip install '.[build]'"
+    )
+
+
+def test_model_build_with_the_build_extra_is_the_cli(tmp_path: Path) -> None:
+    done = _run_console_script("model-build", ["--help"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "validate" in done.stdout
+
+
+def test_mt_service_is_the_server_and_needs_no_build_extra(tmp_path: Path) -> None:
+    done = _run_console_script("mt-service", ["--help"], tmp_path, "typer", "torch", "transformers")
+    assert done.returncode == 0, done.stderr
+    assert "--port" in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -63,3 +64,9 @@ def test_the_readmes_out_of_domain_example_is_what_the_embedded_model_answers(
         answer = httpx.post(f"{service.url}/v1/translate", json=body, timeout=30).json()
     assert answer["translations"] == [translation]
     assert answer["quality"][0]["low_confidence"] is True
+
+
+def test_every_console_script_is_documented_in_the_readme() -> None:
+    pyproject = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    readme = README.read_text(encoding="utf-8")
+    assert [name for name in pyproject["project"]["scripts"] if f"`{name}" not in readme] == []
