@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from service.documents.errors import CorruptDocumentError, UnsupportedDocumentError
 from service.documents.formats.base import DocumentFormat, Extraction, Probe, decode_text
 from service.documents.formats.docx import DocxFormat
+from service.documents.formats.epub import EpubFormat
 from service.documents.formats.html import HtmlFormat, XhtmlFormat
 from service.documents.formats.markdown import MarkdownFormat
 from service.documents.formats.odf import OdpFormat, OdsFormat, OdtFormat
@@ -32,6 +33,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     OdtFormat(),
     OdpFormat(),
     OdsFormat(),
+    EpubFormat(),
     XliffFormat(),
     XhtmlFormat(),
     SrtFormat(),

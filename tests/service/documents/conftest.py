@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 
 import pytest
 
@@ -20,6 +22,14 @@ def wrap(batch: list[str]) -> list[str]:
 def shout(batch: list[str]) -> list[str]:
     """Upper-cases everything, tags included: every tagged unit must fall back to its pieces."""
     return [s.upper() for s in batch]
+
+
+def assert_members_identical(data: bytes, out: bytes) -> None:
+    """Two archives hold the same members with the same bytes (an untouched document)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as a, zipfile.ZipFile(io.BytesIO(out)) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ temporary file, like every other container (tests/service/documents/test_safety.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import zipfile
@@ -20,6 +21,7 @@ from service.documents.errors import (
     UnsupportedDocumentError,
 )
 from service.documents.formats import detect
+from tests.service.documents.test_formats_epub import CONTAINER_XML, epub
 from tests.service.documents.test_formats_office import _docx
 from tests.service.documents.test_formats_opendocument import _odt
 from tests.service.documents.test_safety import (
@@ -31,6 +33,8 @@ from tests.service.documents.test_safety import (
 )
 
 ODT = "application/vnd.oasis.opendocument.text"
+EPUB = "application/epub+zip"
+CHAPTER = "OEBPS/text/chapter2.xhtml"
 _CONTENT = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
@@ -84,6 +88,46 @@ def odt_password_protected() -> bytes:
     return package(ODT, {"content.xml": os.urandom(2048), "META-INF/manifest.xml": manifest})
 
 
+def epub_with(replaced: dict[str, bytes]) -> bytes:
+    """The test book with some members replaced or added (same order, mimetype first)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(epub())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, replaced.pop(info.filename, None) or src.read(info))
+        for name, body in replaced.items():
+            dst.writestr(name, body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def epub_deep() -> bytes:
+    body = "<div>" * 5000 + "deep" + "</div>" * 5000
+    xhtml = f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{body}</body></html>'
+    return epub_with({CHAPTER: xhtml.encode()})
+
+
+def epub_entities() -> bytes:
+    xhtml = (
+        '<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>&x;</p></body></html>'
+    )
+    return epub_with({CHAPTER: xhtml.encode()})
+
+
+def epub_drm() -> bytes:
+    encryption = (
+        b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"'
+        b' xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        b'<enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>'
+        b'<enc:CipherData><enc:CipherReference URI="OEBPS/text/chapter2.xhtml"/>'
+        b"</enc:CipherData></enc:EncryptedData></encryption>"
+    )
+    return epub_with({CHAPTER: os.urandom(2048), "META-INF/encryption.xml": encryption})
+
+
+def epub_without_rootfile() -> bytes:
+    return epub_with({"META-INF/container.xml": CONTAINER_XML.replace(b"rootfile ", b"other ")})
+
+
 def truncated(build: Callable[[], bytes]) -> Callable[[], bytes]:
     return lambda: build()[: len(build()) // 2]
 
@@ -97,6 +141,18 @@ CASES: dict[str, Case] = {
     "odt: truncated": (truncated(_odt), "a.odt", CorruptDocumentError),
     "odt: content is a docx": (_docx, "a.odt", UnsupportedDocumentError),
     "odt: named .docx": (_odt, "a.docx", UnsupportedDocumentError),
+    "epub: 1 GiB bomb in the package document": (
+        lambda: package(EPUB, {"META-INF/container.xml": CONTAINER_XML}, bomb="OEBPS/content.opf"),
+        "a.epub",
+        UnsafeDocumentError,
+    ),
+    "epub: deep nesting in a chapter": (epub_deep, "a.epub", UnsafeDocumentError),
+    "epub: external entity in a chapter": (epub_entities, "a.epub", UnsafeDocumentError),
+    "epub: DRM-encrypted chapter": (epub_drm, "a.epub", EncryptedDocumentError),
+    "epub: container names no package": (epub_without_rootfile, "a.epub", CorruptDocumentError),
+    "epub: truncated": (truncated(epub), "a.epub", CorruptDocumentError),
+    "epub: named .odt": (epub, "a.odt", UnsupportedDocumentError),
+    "epub: content is an odt": (_odt, "a.epub", UnsupportedDocumentError),
     "odt: mimetype missing": (
         lambda: raw_zip([stored("content.xml", _CONTENT.format(body="").encode())]),
         "a.odt",
