@@ -14,8 +14,10 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 SUBJECTS = [
     ("a man", "ein Mann"),
@@ -298,9 +300,203 @@ def make_m2m100_teacher(
     )
     model = M2M100ForConditionalGeneration(config)
     if train_steps:
-        _fit(model, tokenizer, pairs, train_steps)
+        _fit_both_ways(model, _forced_language_encoder(tokenizer, ("en", "de")), pairs, train_steps)
     model.generation_config.num_beams = 4
     model.generation_config.max_length = 64
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+# Hub-shaped multilingual teachers -------------------------------------------------------------
+# Each is saved as its hub snapshot is laid out (same model class, config fields, tokenizer class
+# with its real special tokens and language codes) and trained both ways, en→de and de→en.
+MADLAD_TAGS = ["<2en>", "<2de>", "<2fr>", "<2ro>", "<2zh>", "<2zh_Latn>"]
+
+
+def _spm_file(
+    folder: Path, name: str, pairs: list[tuple[str, str]], model_type: str, **extra: Any
+) -> Path:
+    """One joint SentencePiece model of both sides, saved as `name` (its `.vocab` removed)."""
+    import sentencepiece as spm
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([en for en, _ in pairs] + [de for _, de in pairs]),
+        model_prefix=str(folder / "spm"),
+        vocab_size=200,
+        model_type=model_type,
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        minloglevel=2,
+        **extra,
+    )
+    (folder / "spm.vocab").unlink()
+    return (folder / "spm.model").rename(folder / name)
+
+
+def _fit_both_ways(
+    model: object, encode: Callable[[list[str], list[str], bool], Any],
+    pairs: list[tuple[str, str]], steps: int,
+) -> None:  # fmt: skip
+    """Adam steps alternating en→de and de→en batches (`encode(src, tgt, reverse)`)."""
+    import torch
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)  # type: ignore[attr-defined]
+    model.train()  # type: ignore[attr-defined]
+    rng = random.Random(0)
+    for step in range(steps):
+        batch = rng.sample(pairs, 32)
+        reverse = step % 2 == 1
+        sources = [de if reverse else en for en, de in batch]
+        targets = [en if reverse else de for en, de in batch]
+        encoded = encode(sources, targets, reverse)
+        loss = model(**encoded).loss  # type: ignore[operator]
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()  # type: ignore[attr-defined]
+
+
+def _forced_language_encoder(
+    tokenizer: object, codes: tuple[str, str]
+) -> Callable[[list[str], list[str], bool], object]:
+    """Batches the way NLLB/mBART-50/M2M100 are trained: `src_lang`, `tgt_lang`, padded labels."""
+
+    def encode(sources: list[str], targets: list[str], reverse: bool) -> object:
+        source, target = reversed(codes) if reverse else codes
+        tokenizer.src_lang, tokenizer.tgt_lang = source, target  # type: ignore[attr-defined]
+        encoded = tokenizer(  # type: ignore[operator]
+            sources, text_target=targets, padding=True, return_tensors="pt"
+        )
+        encoded["labels"][encoded["labels"] == tokenizer.pad_token_id] = -100  # type: ignore[attr-defined]
+        return encoded
+
+    return encode
+
+
+def _bart_dims(d_model: int) -> dict[str, Any]:
+    """The fields every BART-family config takes, at test size (fairseq ids, no dropout)."""
+    return {
+        "d_model": d_model, "encoder_layers": 2, "decoder_layers": 2,
+        "encoder_attention_heads": 4, "decoder_attention_heads": 4,
+        "encoder_ffn_dim": d_model * 4, "decoder_ffn_dim": d_model * 4,
+        "max_position_embeddings": 128, "pad_token_id": 1, "bos_token_id": 0,
+        "eos_token_id": 2, "decoder_start_token_id": 2, "scale_embedding": True,
+        "dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0,
+    }  # fmt: skip
+
+
+def _finish(model: object, folder: Path) -> None:
+    model.generation_config.num_beams = 4  # type: ignore[attr-defined]
+    model.generation_config.max_length = 64  # type: ignore[attr-defined]
+    model.save_pretrained(folder)  # type: ignore[attr-defined]
+
+
+def make_nllb_teacher(folder: Path, train_steps: int = 0, d_model: int = 64, seed: int = 0) -> Path:
+    """A tiny `facebook/nllb-200-distilled-600M`: M2M100 weights, `NllbTokenizer` with its 202
+    FLORES codes (`eng_Latn`, `deu_Latn`, ...) and `tokenizer.json`, as on the hub."""
+    import torch
+    from transformers import AutoTokenizer, M2M100Config, M2M100ForConditionalGeneration
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    pairs = caption_pairs()
+    folder.mkdir(parents=True, exist_ok=True)
+    _spm_file(folder, "sentencepiece.bpe.model", pairs, "bpe")
+    _write_json(folder / "tokenizer_config.json", {
+        "tokenizer_class": "NllbTokenizer", "src_lang": "eng_Latn", "tgt_lang": "deu_Latn",
+        "additional_special_tokens": FAIRSEQ_LANGUAGE_CODES, "model_max_length": 1024,
+    })  # fmt: skip
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(seed)
+    dims = {**_bart_dims(d_model), "tokenizer_class": "NllbTokenizer"}  # as the hub config
+    config = M2M100Config(vocab_size=len(tokenizer), **dims)
+    model = M2M100ForConditionalGeneration(config)
+    if train_steps:
+        encode = _forced_language_encoder(tokenizer, ("eng_Latn", "deu_Latn"))
+        _fit_both_ways(model, encode, pairs, train_steps)
+    _finish(model, folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def make_mbart50_teacher(
+    folder: Path, train_steps: int = 0, d_model: int = 64, seed: int = 0
+) -> Path:
+    """A tiny `facebook/mbart-large-50-many-to-many-mmt`: `MBartForConditionalGeneration`,
+    `MBart50Tokenizer` (`en_XX`, `de_DE`, ... 52 codes), and like that snapshot no
+    `tokenizer.json`: transformers converts `sentencepiece.bpe.model` (which needs protobuf)."""
+    import torch
+    from transformers import AutoTokenizer, MBartConfig, MBartForConditionalGeneration
+    from transformers.models.mbart50.tokenization_mbart50 import FAIRSEQ_LANGUAGE_CODES
+
+    pairs = caption_pairs()
+    folder.mkdir(parents=True, exist_ok=True)
+    _spm_file(folder, "sentencepiece.bpe.model", pairs, "bpe")
+    special = {
+        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+        "cls_token": "<s>", "pad_token": "<pad>", "mask_token": "<mask>",
+        "additional_special_tokens": FAIRSEQ_LANGUAGE_CODES,
+    }  # fmt: skip
+    _write_json(folder / "special_tokens_map.json", special)
+    _write_json(folder / "tokenizer_config.json", {
+        **special, "tokenizer_class": "MBart50Tokenizer", "tokenizer_file": None,
+        "src_lang": "en_XX", "tgt_lang": "de_DE", "model_max_length": 1024,
+    })  # fmt: skip
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(seed)
+    # The hub config's fields, which CTranslate2's converter reads (pre-norm, embedding norm).
+    hub_fields: dict[str, Any] = {"normalize_before": True, "normalize_embedding": True,
+                  "add_final_layer_norm": True, "activation_function": "relu"}  # fmt: skip
+    config = MBartConfig(vocab_size=len(tokenizer), forced_eos_token_id=2,
+                         **_bart_dims(d_model), **hub_fields)  # fmt: skip
+    model = MBartForConditionalGeneration(config)
+    if train_steps:
+        encode = _forced_language_encoder(tokenizer, ("en_XX", "de_DE"))
+        _fit_both_ways(model, encode, pairs, train_steps)
+    _finish(model, folder)
+    return folder
+
+
+def make_madlad_teacher(
+    folder: Path, train_steps: int = 0, d_model: int = 64, seed: int = 0
+) -> Path:
+    """A tiny `google/madlad400-3b-mt`: T5 (gated-GELU, untied), `T5Tokenizer` whose
+    `spiece.model` holds the `<2xx>` target tags as pieces; the tag starts the source text."""
+    import torch
+    from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
+
+    pairs = caption_pairs()
+    folder.mkdir(parents=True, exist_ok=True)
+    _spm_file(folder, "spiece.model", pairs, "unigram", pad_id=0, eos_id=1, unk_id=2,
+              bos_id=-1, user_defined_symbols=MADLAD_TAGS)  # fmt: skip
+    _write_json(folder / "tokenizer_config.json", {
+        "tokenizer_class": "T5Tokenizer", "extra_ids": 0, "additional_special_tokens": [],
+        "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+    })  # fmt: skip
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(seed)
+    fields: dict[str, Any] = {
+        "vocab_size": len(tokenizer), "d_model": d_model, "d_kv": d_model // 4,
+        "d_ff": d_model * 4, "num_layers": 2, "num_decoder_layers": 2, "num_heads": 4,
+        "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False, "dropout_rate": 0.0,
+        "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
+    }  # fmt: skip
+    config = T5Config(**fields)
+    model = T5ForConditionalGeneration(config)
+    if train_steps:
+
+        def encode(sources: list[str], targets: list[str], reverse: bool) -> object:
+            tag = "<2en>" if reverse else "<2de>"
+            encoded = tokenizer([f"{tag} {text}" for text in sources], text_target=targets,
+                                padding=True, return_tensors="pt")  # fmt: skip
+            encoded["labels"][encoded["labels"] == tokenizer.pad_token_id] = -100
+            return encoded
+
+        _fit_both_ways(model, encode, pairs, train_steps)
+    _finish(model, folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -148,12 +148,12 @@ def hardware_name() -> str:
 def load_student(
     model_dir: Path, spm_dir: Path, beam: int, threads: int, compute_type: str = "int8"
 ) -> Teacher:
-    from model_build.teachers.ctranslate2 import CTranslate2Teacher, SpmCodec
+    from model_build.teachers.ctranslate2 import CTranslate2Teacher, SpmCodec, max_decoding_length
 
     codec = SpmCodec(spm_dir / "source.spm", spm_dir / "target.spm")
     return CTranslate2Teacher.from_folder(
         TeacherConfig(family="ctranslate2", model=str(model_dir), device="cpu"),
-        model_dir, codec, beam, 256, compute_type, threads,
+        model_dir, codec, beam, max_decoding_length(model_dir), compute_type, threads,
     )  # fmt: skip
 
 
@@ -166,11 +166,16 @@ def float_student(checkpoint: Path, out: Path, spm_dir: Path, beam: int, threads
 
 
 def load_bundle(folder: Path, beam: int, threads: int) -> Teacher:
-    from model_build.teachers.ctranslate2 import CTranslate2Teacher, spm_codec_for
+    from model_build.teachers.ctranslate2 import (
+        CTranslate2Teacher,
+        max_decoding_length,
+        spm_codec_for,
+    )
 
     config = TeacherConfig(family="ctranslate2", model=str(folder), device="cpu")
     model_dir, codec = spm_codec_for(folder)
-    return CTranslate2Teacher.from_folder(config, model_dir, codec, beam, 256, "int8", threads)
+    bound = max_decoding_length(model_dir)
+    return CTranslate2Teacher.from_folder(config, model_dir, codec, beam, bound, "int8", threads)
 
 
 def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:

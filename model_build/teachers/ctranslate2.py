@@ -7,6 +7,7 @@ is a bundle: `bundle.json`, `model/`, the two SentencePiece models). Multilingua
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import Any, ClassVar, Protocol
 
 from model_build.config import TeacherConfig
 from model_build.teachers.base import Teacher
+from model_build.teachers.language_codes import is_language_token
+
+SPECIALS = {"<s>", "</s>", "<unk>", "<pad>", "<mask>", "<blank>"}
 
 # On CPU a call is cut into sub-batches of this many sentences that the replicas translate
 # in parallel (16 was the fastest of 16/32/64 for both the tiny student and a 6+6 teacher).
@@ -61,8 +65,55 @@ class SpmCodec:
         return [*self.source_prefix, *pieces, "</s>"]
 
     def decode(self, tokens: list[str]) -> str:
-        text: str = self.target.decode(tokens)
+        text: str = self.target.decode([t for t in tokens if self.is_text(t)])
         return text
+
+    def is_text(self, token: str) -> bool:
+        """False for what a multilingual model adds to its pieces: `deu_Latn`, `<s>`, ...
+
+        A converted NLLB or M2M100 teacher emits its language token first when no
+        `target_prefix` forces it; SentencePiece would write it into the text verbatim.
+        """
+        index = self.target.piece_to_id(token)
+        if index == self.target.unk_id() or self.target.is_control(index):
+            return False
+        return not is_language_token(token)
+
+
+def model_vocabulary(model_dir: Path, side: str) -> set[str]:
+    """The tokens of a CTranslate2 model's `side` ("source"/"target") vocabulary."""
+    for name in (f"{side}_vocabulary", "shared_vocabulary"):
+        if (model_dir / f"{name}.json").is_file():
+            return set(json.loads((model_dir / f"{name}.json").read_text(encoding="utf-8")))
+        if (model_dir / f"{name}.txt").is_file():
+            return set((model_dir / f"{name}.txt").read_text(encoding="utf-8").splitlines())
+    return set()
+
+
+def prefix_problems(folder: Path, config: TeacherConfig) -> list[str]:
+    """Prefix tokens that are not language tokens of the model (garbage when forced)."""
+    import sentencepiece as spm
+
+    problems = []
+    for side, prefix in (("source", config.source_prefix), ("target", config.target_prefix)):
+        vocabulary = model_vocabulary(folder, side)
+        pieces = spm.SentencePieceProcessor(model_file=str(folder / f"{side}.spm"))
+        ordinary = {pieces.id_to_piece(i) for i in range(pieces.get_piece_size())}
+        codes = {t for t in vocabulary if is_language_token(t) or t not in ordinary} - SPECIALS
+        for token in prefix:
+            if token not in codes:
+                problems.append(
+                    f"teacher.{side}_prefix: {token!r} is not a language token of {folder} "
+                    f"(its vocabulary has {_some(codes)})"
+                )
+    return problems
+
+
+def _some(tokens: set[str], count: int = 8) -> str:
+    if not tokens:
+        return "none: it is not a multilingual model"
+    more = f", ... {len(tokens)} in all" if len(tokens) > count else ""
+    return ", ".join(sorted(tokens)[:count]) + more
 
 
 class HFCodec:
@@ -81,7 +132,7 @@ class HFCodec:
         return tokens
 
     def decode(self, tokens: list[str]) -> str:
-        ids = self.tokenizer.convert_tokens_to_ids(tokens)
+        ids = self.tokenizer.convert_tokens_to_ids([t for t in tokens if not is_language_token(t)])
         text: str = self.tokenizer.decode(ids, skip_special_tokens=True)
         return text.strip()
 
@@ -135,7 +186,10 @@ class CTranslate2Teacher(Teacher):
             "cuda" if self.config.device != "cpu" and ctranslate2.get_cuda_device_count() else "cpu"
         )
         self.codec = codec
+        self.max_length = max_decoding_length(model_dir, self.max_length)
         self.replicas = cpu_replicas(threads) if device == "cpu" else 1
+        # A student converted with a shortlist decodes as the service serves it.
+        self.use_vmap = (model_dir / "vmap.txt").is_file()
         self.translator = ctranslate2.Translator(
             str(model_dir),
             device=device,
@@ -151,11 +205,12 @@ class CTranslate2Teacher(Teacher):
         folder = Path(config.model)
         if (folder / "bundle.json").is_file():
             return []
-        return [
+        missing = [
             f"CTranslate2 teacher folder {folder} has no {name}"
             for name in ("model.bin", "source.spm", "target.spm")
             if not (folder / name).is_file()
         ]
+        return missing or prefix_problems(folder, config)
 
     @property
     def batch_sentences(self) -> int:
@@ -169,6 +224,7 @@ class CTranslate2Teacher(Teacher):
             beam_size=self.beam_size,
             max_decoding_length=self.max_length,
             max_batch_size=SUB_BATCH_SENTENCES if self.replicas > 1 else 0,
+            use_vmap=self.use_vmap,
         )
         texts = []
         for result in results:
@@ -179,3 +235,38 @@ class CTranslate2Teacher(Teacher):
 
     def close(self) -> None:
         del self.translator
+
+
+def max_decoding_length(model_dir: Path, wanted: int = 256) -> int:
+    """`wanted`, or less when the model's decoder has fewer positions (its last one is EOS's)."""
+    positions = decoder_positions(model_dir)
+    return wanted if positions is None else min(wanted, positions - 1)
+
+
+def decoder_positions(model_dir: Path) -> int | None:
+    """Target positions a CTranslate2 model has encodings for (None: unbounded, e.g. T5).
+
+    Read from `model.bin`'s variable headers (the data is skipped), so every decoding bound
+    comes from the model itself rather than from a number that may not match it.
+    """
+    import struct
+
+    with (model_dir / "model.bin").open("rb") as stream:
+
+        def read(fmt: str) -> Any:
+            return struct.unpack(fmt, stream.read(struct.calcsize(fmt)))[0]
+
+        def string() -> str:
+            return stream.read(read("H"))[:-1].decode("utf-8")
+
+        read("I")  # binary version
+        string()  # spec name
+        read("I")  # spec revision
+        for _ in range(read("I")):
+            name = string()
+            shape = [read("I") for _ in range(read("B"))]
+            read("B")  # dtype
+            stream.seek(read("I"), os.SEEK_CUR)
+            if name.startswith("decoder/") and name.endswith("position_encodings/encodings"):
+                return int(shape[0])
+    return None

@@ -13,50 +13,9 @@ from typing import Any, ClassVar
 
 from model_build.config import TeacherConfig
 from model_build.teachers.base import Teacher
+from model_build.teachers.language_codes import language_codes, resolve, tokenizer_tokens
 
 log = logging.getLogger(__name__)
-
-NLLB_CODES = {
-    "en": "eng_Latn",
-    "de": "deu_Latn",
-    "fr": "fra_Latn",
-    "cs": "ces_Latn",
-    "es": "spa_Latn",
-    "it": "ita_Latn",
-    "pt": "por_Latn",
-    "nl": "nld_Latn",
-    "pl": "pol_Latn",
-    "ru": "rus_Cyrl",
-    "uk": "ukr_Cyrl",
-    "zh": "zho_Hans",
-    "ja": "jpn_Jpan",
-    "ko": "kor_Hang",
-    "ar": "arb_Arab",
-    "tr": "tur_Latn",
-    "sv": "swe_Latn",
-    "da": "dan_Latn",
-    "fi": "fin_Latn",
-}
-MBART50_CODES = {
-    "en": "en_XX",
-    "de": "de_DE",
-    "fr": "fr_XX",
-    "cs": "cs_CZ",
-    "es": "es_XX",
-    "it": "it_IT",
-    "pt": "pt_XX",
-    "nl": "nl_XX",
-    "pl": "pl_PL",
-    "ru": "ru_RU",
-    "uk": "uk_UA",
-    "zh": "zh_CN",
-    "ja": "ja_XX",
-    "ko": "ko_KR",
-    "ar": "ar_AR",
-    "tr": "tr_TR",
-    "sv": "sv_SE",
-    "fi": "fi_FI",
-}
 
 
 def _device(choice: str) -> str:
@@ -81,6 +40,11 @@ class HFSeq2SeqTeacher(Teacher):
         if self.threads:
             torch.set_num_threads(self.threads)
         self.tokenizer = self.load_tokenizer(config)
+        self.codes, problems = self.resolve_codes(
+            config, self.tokenizer, self.source_lang, self.target_lang
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
         self._configure_tokenizer()
         model = AutoModelForSeq2SeqLM.from_pretrained(config.model, revision=config.revision)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
@@ -94,17 +58,29 @@ class HFSeq2SeqTeacher(Teacher):
 
     # Language handling, overridden per family -------------------------------------------
     @classmethod
-    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.source_code
+    def coded_sides(cls, config: TeacherConfig, codes: set[str]) -> tuple[str, ...]:
+        """Which sides ("source", "target") this family names with a language code."""
+        return ()
 
     @classmethod
-    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.target_code
-
-    @classmethod
-    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
-        """Tokens the tokenizer must know for this direction."""
-        return [code for code in (cls.target_code(config, target),) if code]
+    def resolve_codes(
+        cls, config: TeacherConfig, tokenizer: Any, source_lang: str, target_lang: str
+    ) -> tuple[dict[str, str], list[str]]:
+        """The tokenizer's own code per coded side, and what stops one being found."""
+        codes = language_codes(cls.family, tokenizer_tokens(tokenizer))
+        wanted = {"source": (source_lang, config.source_code),
+                  "target": (target_lang, config.target_code)}  # fmt: skip
+        found: dict[str, str] = {}
+        problems: list[str] = []
+        for side in cls.coded_sides(config, codes):
+            lang, override = wanted[side]
+            variable = f"teacher.{side}_code"
+            result = resolve(cls.family, codes, lang, override, variable, config.model)
+            if result.code is None:
+                problems.append(str(result.problem))
+            else:
+                found[side] = result.code
+        return found, problems
 
     def _configure_tokenizer(self) -> None:
         """Set what the tokenizer needs to know about the direction (source language)."""
@@ -116,23 +92,22 @@ class HFSeq2SeqTeacher(Teacher):
         """The token forced as the first target token, if the family uses one."""
         return None
 
+    def special_ids(self) -> set[int]:
+        """Ids never part of a translation: special tokens and every language code."""
+        codes = language_codes(self.family, tokenizer_tokens(self.tokenizer))
+        ids = set(self.tokenizer.convert_tokens_to_ids(sorted(codes))) if codes else set()
+        return ids | set(self.tokenizer.all_special_ids)
+
     # ------------------------------------------------------------------------------------
     @classmethod
     def check(
         cls, config: TeacherConfig, source_lang: str, target_lang: str, check_endpoint: bool
     ) -> list[str]:
-        wanted = cls.language_tokens(config, source_lang, target_lang)
-        if not wanted:
-            return []
         try:
             tokenizer = cls.load_tokenizer(config)
         except Exception as exc:  # any loader failure is a config problem to report
             return [f"cannot load the tokenizer of {config.model}: {exc}"]
-        return [
-            f"{cls.family} teacher {config.model} does not know language code {code!r}"
-            for code in wanted
-            if tokenizer.convert_tokens_to_ids(code) in (None, tokenizer.unk_token_id)
-        ]
+        return cls.resolve_codes(config, tokenizer, source_lang, target_lang)[1]
 
     def translate(self, batch: list[str]) -> list[str]:
         import torch
@@ -157,7 +132,7 @@ class HFSeq2SeqTeacher(Teacher):
                 **extra,
             )
         # transformers 5 does not count language tokens (`__de__`) as special: drop them too.
-        skip = {*self.tokenizer.all_special_ids, extra.get("forced_bos_token_id")}
+        skip = self.special_ids()
         rows = [[i for i in row if i not in skip] for row in output.tolist()]
         self.output_tokens += sum(len(row) for row in rows)
         texts: list[str] = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
@@ -222,72 +197,48 @@ class MarianTeacher(HFSeq2SeqTeacher):
 
     family = "marian"
 
+    @classmethod
+    def coded_sides(cls, config: TeacherConfig, codes: set[str]) -> tuple[str, ...]:
+        return ("target",) if codes or config.target_code else ()
+
     def source_text(self, text: str) -> str:
-        code = self.config.target_code
+        code = self.codes.get("target")
         return f"{code} {text}" if code else text
 
 
-class M2M100Teacher(HFSeq2SeqTeacher):
-    """M2M100: `__en__` source token from `src_lang`, forced `__de__` first target token."""
+class ForcedLanguageTeacher(HFSeq2SeqTeacher):
+    """A source language token from `src_lang` and the target code forced as first token."""
+
+    @classmethod
+    def coded_sides(cls, config: TeacherConfig, codes: set[str]) -> tuple[str, ...]:
+        return ("source", "target")
+
+    def _configure_tokenizer(self) -> None:
+        self.tokenizer.src_lang = self.codes["source"]
+
+    def forced_bos(self) -> str | None:
+        return self.codes["target"]
+
+
+class M2M100Teacher(ForcedLanguageTeacher):
+    """M2M100: `__en__` source token, forced `__de__` first target token."""
 
     family = "m2m100"
 
-    @classmethod
-    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.source_code or lang
-
-    @classmethod
-    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.target_code or lang
-
-    @classmethod
-    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
-        return [
-            f"__{cls.source_code(config, source)}__",
-            f"__{cls.target_code(config, target)}__",
-        ]
-
     def _configure_tokenizer(self) -> None:
-        self.tokenizer.src_lang = self.source_code(self.config, self.source_lang)
-
-    def forced_bos(self) -> str | None:
-        return f"__{self.target_code(self.config, self.target_lang)}__"
+        self.tokenizer.src_lang = self.codes["source"].strip("_")  # it adds the `__` itself
 
 
-class NLLBTeacher(HFSeq2SeqTeacher):
+class NLLBTeacher(ForcedLanguageTeacher):
     """NLLB-200: FLORES codes such as `deu_Latn`, as source token and forced first token."""
 
     family = "nllb"
-    codes: ClassVar[dict[str, str]] = NLLB_CODES
-
-    @classmethod
-    def source_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.source_code or cls.codes.get(lang, lang)
-
-    @classmethod
-    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.target_code or cls.codes.get(lang, lang)
-
-    @classmethod
-    def language_tokens(cls, config: TeacherConfig, source: str, target: str) -> list[str]:
-        return [
-            code
-            for code in (cls.source_code(config, source), cls.target_code(config, target))
-            if code
-        ]
-
-    def _configure_tokenizer(self) -> None:
-        self.tokenizer.src_lang = self.source_code(self.config, self.source_lang)
-
-    def forced_bos(self) -> str | None:
-        return self.target_code(self.config, self.target_lang)
 
 
-class MBart50Teacher(NLLBTeacher):
+class MBart50Teacher(ForcedLanguageTeacher):
     """mBART-50 many-to-many: codes such as `de_DE`, handled like NLLB's."""
 
     family = "mbart50"
-    codes = MBART50_CODES
 
 
 class T5TagTeacher(HFSeq2SeqTeacher):
@@ -296,8 +247,8 @@ class T5TagTeacher(HFSeq2SeqTeacher):
     family = "t5"
 
     @classmethod
-    def target_code(cls, config: TeacherConfig, lang: str) -> str | None:
-        return config.target_code or f"<2{lang}>"
+    def coded_sides(cls, config: TeacherConfig, codes: set[str]) -> tuple[str, ...]:
+        return ("target",)
 
     def source_text(self, text: str) -> str:
-        return f"{self.target_code(self.config, self.target_lang)} {text}"
+        return f"{self.codes['target']} {text}"

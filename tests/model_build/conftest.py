@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,13 @@ import pytest
 import yaml
 
 from tests.checkpoint_cache import cached_checkpoint
-from tests.factories import caption_pairs, make_m2m100_teacher
+from tests.factories import (
+    caption_pairs,
+    make_m2m100_teacher,
+    make_madlad_teacher,
+    make_mbart50_teacher,
+    make_nllb_teacher,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_CONFIG = REPO / "model_build" / "configs" / "tiny-en-de.yaml"
@@ -33,17 +41,49 @@ def caption_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+TRAIN_STEPS = 300  # alternating en→de and de→en batches: text both ways, not loops
+
+
+def trained(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[..., Path],
+) -> Path:
+    """`make`'s checkpoint trained for TRAIN_STEPS, from the cache when the code is unchanged."""
+    folder = tmp_path_factory.mktemp(name) / name
+    build = functools.partial(make, train_steps=TRAIN_STEPS)
+    return cached_checkpoint(request, folder, f"{name}-{TRAIN_STEPS}", build)
+
+
 @pytest.fixture(scope="session")
 def m2m100_teacher(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """A trained tiny M2M100 (`__en__`/`__de__` tokens, its own SentencePiece model)."""
-    return cached_checkpoint(
-        request,
-        tmp_path_factory.mktemp("m2m100") / "m2m100",
-        "m2m100",
-        lambda folder: make_m2m100_teacher(folder, train_steps=300),
-    )
+    """A trained tiny M2M100, both ways (`__en__`/`__de__` tokens, its own SentencePiece)."""
+    return trained(request, tmp_path_factory, "m2m100", make_m2m100_teacher)
+
+
+@pytest.fixture(scope="session")
+def nllb_teacher(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained tiny NLLB-200 (`eng_Latn`/`deu_Latn`), both ways."""
+    return trained(request, tmp_path_factory, "nllb", make_nllb_teacher)
+
+
+@pytest.fixture(scope="session")
+def mbart50_teacher(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A trained tiny mBART-50 many-to-many (`en_XX`/`de_DE`, no tokenizer.json), both ways."""
+    return trained(request, tmp_path_factory, "mbart50", make_mbart50_teacher)
+
+
+@pytest.fixture(scope="session")
+def madlad_teacher(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A trained tiny MADLAD-400 (T5, `<2de>`/`<2en>` source tags), both ways."""
+    return trained(request, tmp_path_factory, "madlad", make_madlad_teacher)
 
 
 def write_config(
