@@ -1,0 +1,1 @@
+"""Peer benchmarks: this service against another server running the same model."""
