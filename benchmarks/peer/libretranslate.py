@@ -13,8 +13,8 @@ Argos home (how LibreTranslate is kept offline: ``benchmarks.peer.servers``) and
 servers on loopback, pinned with the load generator to the same CPUs (``--cpus``):
 
 - ``ours``: ``python -m service`` at its thread defaults (``MT_INTER_THREADS`` replicas of
-  ``MT_INTRA_THREADS=1`` thread); sentence cache and queue-wait admission off (LibreTranslate
-  has neither: repeats would be free, a 32-client burst partly refused);
+  ``MT_INTRA_THREADS=1`` thread) and default logging; sentence cache and queue-wait admission
+  off (LibreTranslate has neither: repeats would be free, a 32-client burst partly refused);
 - ``lt-default``: LibreTranslate at its defaults (``ARGOS_INTER_THREADS=1``,
   ``ARGOS_INTRA_THREADS=0``: CTranslate2 picks; 4 waitress threads);
 - ``lt-same-layout``: the same with ``ARGOS_INTER_THREADS``/``ARGOS_INTRA_THREADS`` set to ours.
@@ -61,6 +61,9 @@ from service.settings import ServiceSettings
 logger = logging.getLogger("peer_benchmark")
 
 PEERS = ("ours", "lt-default", "lt-same-layout")
+OUR_OVERRIDES = {"MT_MAX_QUEUE_WAIT_MS": "0", "MT_ACCESS_LOG": "true", "MT_LOG_LEVEL": "info"}
+"""On top of `serve`'s cache off: no queue-wait refusals, and our default logging (as
+LibreTranslate logs at its default)."""
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="peer-bench-") as scratch, ExitStack() as stack:
         home = Path(scratch)
         package = prepare_argos_home(args.bundle, args.venv, home)
-        own = stack.enter_context(serve(args.bundle, replicas, MT_MAX_QUEUE_WAIT_MS="0"))
+        own = stack.enter_context(serve(args.bundle, replicas, **OUR_OVERRIDES))
         peers = [ours(own, manifest)]
         for name, env in thread_layouts(replicas, beam).items():
             server = stack.enter_context(serve_libretranslate(args.venv, home, manifest, name, env))
