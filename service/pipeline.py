@@ -61,6 +61,12 @@ class Usage:
         return self.student_cost_usd + self.escalation_cost_usd
 
     @property
+    def saved_usd(self) -> dict[str, float]:
+        """Per teacher of the price list: its cost minus what this request really cost."""
+        blended = self.blended_cost_usd
+        return {teacher: cost - blended for teacher, cost in self.teacher_cost_usd.items()}
+
+    @property
     def savings_usd(self) -> float | None:
         """Against sending every sentence to the escalation teacher."""
         if self.teacher_only_cost_usd is None:

@@ -52,6 +52,10 @@ class UsagePublic(BaseModel):
     teacher_equivalent_cost_usd: dict[str, float] = Field(
         description="What the request would have cost on each configured teacher, in USD."
     )
+    saved_usd: dict[str, float] = Field(
+        description="Per teacher: teacher_equivalent_cost_usd - blended_cost_usd (negative "
+        "when that teacher would have been cheaper)."
+    )
     sentences: int = Field(description="Sentences the student translated.")
     escalated_sentences: int = Field(
         description="Low-confidence sentences whose translation is the teacher's (escalation)."

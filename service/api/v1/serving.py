@@ -28,6 +28,7 @@ async def translate(pipeline: TranslationPipeline, request: TranslateRequest) ->
             cpu_seconds=outcome.usage.cpu_seconds,
             student_cost_usd=outcome.usage.student_cost_usd,
             teacher_equivalent_cost_usd=dict(outcome.usage.teacher_cost_usd),
+            saved_usd=outcome.usage.saved_usd,
             sentences=outcome.usage.sentences,
             escalated_sentences=outcome.usage.escalated_sentences,
             escalation_cost_usd=outcome.usage.escalation_cost_usd,
