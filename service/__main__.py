@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> None:
         timeout_graceful_shutdown=30,
     )
     server = DrainingServer(config, settings.drain_seconds, settings.memory_trim_seconds)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown: a stop
+        logger.info("stopped by SIGINT")
     if not server.started or server.models_failed:
         sys.exit(3)
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.service.server import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -244,3 +249,66 @@ def test_mt_service_is_the_server_and_needs_no_build_extra(tmp_path: Path) -> No
     done = _run_console_script("mt-service", ["--help"], tmp_path, "typer", "torch", "transformers")
     assert done.returncode == 0, done.stderr
     assert "--port" in done.stdout
+
+
+# --- no noise: packaging warnings, Ctrl-C on `make serve` ---------------------------------
+
+
+def test_the_package_metadata_builds_without_a_single_warning(tmp_path: Path) -> None:
+    build = (
+        "import sys, setuptools.build_meta as backend; "
+        "print(backend.prepare_metadata_for_build_wheel(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", build, str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    info = tmp_path / done.stdout.strip().splitlines()[-1]
+    assert "License-Expression: Apache-2.0" in (info / "METADATA").read_text(encoding="utf-8")
+
+
+@needs_make
+@pytest.mark.slow
+def test_ctrl_c_ends_make_serve_without_make_or_python_noise(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MT_")}
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            [str(MAKE), "--no-print-directory", "serve"],
+            cwd=REPO,
+            env={**env, "MT_PORT": str(port)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group, as a terminal's foreground job
+        )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process, timeout=300)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    output = log.read_text(encoding="utf-8")
+    assert process.returncode in (0, -signal.SIGINT), output  # make got the Ctrl-C too
+    assert "stopped by SIGINT" in output
+    assert "make: ***" not in output
+    assert "Traceback" not in output
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "make serve exited before serving"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"make serve: no /healthz after {timeout} s")
