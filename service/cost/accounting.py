@@ -22,6 +22,7 @@ from service.cost.prices import (
 )
 from service.cost.settings import CostSettings, PriceConfigError, variable_name
 from service.cost.shadow import ShadowTeacher
+from service.cost.staleness import SECONDS_PER_DAY, age_days, warn_if_stale
 from service.engine.dispatcher import BatchRecord
 from service.engine.registry import LoadedModel, ModelRegistry
 from service.pipeline import TranslationOutcome, Usage
@@ -38,6 +39,7 @@ class CostAccounting:
         self.metrics = CostMetrics(registry)
         self.attributor = CpuAttributor(settings.cpu_window, on_batch=self._count_batch_cpu)
         self.shadow = ShadowTeacher(settings, self.metrics, chat_price=self._shadow_price())
+        self.max_age = settings.price_max_age_days
         self.teacher_only: TeacherOnlyCost | None = None
         """Set by `escalate_to` when the service escalates (routing mode 'escalate')."""
 
@@ -73,35 +75,45 @@ class CostAccounting:
     # -- start-up ------------------------------------------------------------------------
 
     def watch(self, models: ModelRegistry) -> None:
-        """Learn each bundle's teacher baseline, export prices and every series at 0, and start
-        the CPU clock (model loading is nobody's request)."""
-        per_direction: dict[str, list[str]] = {}
-        for model in models.models:
-            direction = model.direction
-            per_direction[direction] = []
-            for teacher in self.teachers:
-                if isinstance(teacher, LocalTeacher):
-                    baseline = model.manifest.cost
-                    if baseline is None:
-                        logger.warning("bundle %s has no cost baseline: not priced", direction)
-                        continue
-                    teacher.baselines[direction] = baseline
-                    source, date = baseline.price_source, baseline.measured_at.date().isoformat()
-                else:
-                    source, date = teacher.source, teacher.date
-                per_direction[direction].append(teacher.name)
-                self.metrics.teacher_price_info.labels(direction, teacher.name, source, date).set(1)
-                for unit, price in teacher.prices(direction).items():
-                    self.metrics.teacher_price.labels(direction, teacher.name, unit).set(price)
+        """Learn each bundle's teacher baseline, export prices, their ages and every series at
+        0 (warning of stale prices), and start the CPU clock (model loading is nobody's)."""
+        per_direction = {model.direction: self._export_prices(model) for model in models.models}
+        settings = self.settings
         self.metrics.vcpu_price.set(self.usd_per_cpu_second)
         self.metrics.vcpu_price_info.labels(
-            self.settings.vcpu_price_source, self.settings.vcpu_price_date
+            settings.vcpu_price_source, settings.vcpu_price_date
         ).set(1)
+        age = age_days(settings.vcpu_price_date)
+        self.metrics.vcpu_price_age.set(age * SECONDS_PER_DAY)
+        warn_if_stale(
+            "the vCPU", settings.vcpu_price_source, settings.vcpu_price_date, age, self.max_age
+        )
         self.metrics.shadow_fraction.set(
-            self.settings.shadow_fraction if self.settings.shadow_enabled else 0.0
+            settings.shadow_fraction if settings.shadow_enabled else 0.0
         )
         self.metrics.initialize(list(per_direction), per_direction, self.shadow.name)
         self.attributor.reset()
+
+    def _export_prices(self, model: LoadedModel) -> list[str]:
+        """Export the prices of `model`'s direction; the teachers priced there."""
+        direction, priced = model.direction, []
+        for teacher in self.teachers:
+            if isinstance(teacher, LocalTeacher):
+                if model.manifest.cost is None:
+                    logger.warning("bundle %s has no cost baseline: not priced", direction)
+                    continue
+                rate = teacher.learn(direction, model.manifest.cost)
+                source, date = rate.source, rate.date
+            else:
+                source, date = teacher.source, teacher.date
+            priced.append(teacher.name)
+            self.metrics.teacher_price_info.labels(direction, teacher.name, source, date).set(1)
+            for unit, price in teacher.prices(direction).items():
+                self.metrics.teacher_price.labels(direction, teacher.name, unit).set(price)
+            age = age_days(date)
+            self.metrics.price_age.labels(direction, teacher.name).set(age * SECONDS_PER_DAY)
+            warn_if_stale(f"teacher {teacher.name} ({direction})", source, date, age, self.max_age)
+        return priced
 
     # -- hooks ---------------------------------------------------------------------------
 
@@ -116,7 +128,8 @@ class CostAccounting:
         self.attributor.attribute(record)
 
     def _count_batch_cpu(self, direction: str, cpu_seconds: float) -> None:
-        """Every attributed CPU second is counted, also those of requests cancelled later."""
+        """Every CPU second attributed to a request is counted when its batch ends, also those
+        of a request whose client leaves before the answer (which no request histogram sees)."""
         self.metrics.student_cpu.labels(direction).inc(cpu_seconds)
         self.metrics.student_cost.labels(direction).inc(cpu_seconds * self.usd_per_cpu_second)
 
@@ -154,6 +167,8 @@ class CostAccounting:
         self.metrics.request_cost.labels(direction).observe(usage.student_cost_usd)
         for teacher, cost in usage.teacher_cost_usd.items():
             self.metrics.teacher_cost.labels(direction, teacher).inc(cost)
+        for teacher, saved in usage.saved_usd.items():
+            self.metrics.saved.labels(direction, teacher).inc(saved)
 
     def after_translation(self, texts: list[str], outcome: TranslationOutcome) -> None:
         self.shadow.offer(texts, outcome)

@@ -66,13 +66,16 @@ class CpuAttributor:
         return max(spent, 0.0)
 
     def attribute(self, record: BatchRecord) -> float:
-        """Add each item's share of the batch's CPU to its request's context; the batch's CPU."""
+        """Add each item's share of the batch's CPU to its request's context; the CPU so
+        attributed (work of no request, the warm-up, is nobody's: left out, as model loading)."""
         cpu = self._cpu_of(record)
+        attributed = 0.0
         for item, share in zip(record.items, token_shares(record), strict=True):
             context = item.job.context
             if isinstance(context, RequestContext):
                 context.cpu_seconds += cpu * share
-        return cpu
+                attributed += cpu * share
+        return attributed
 
     def __call__(self, record: BatchRecord) -> None:
         cpu = self.attribute(record)

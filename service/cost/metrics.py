@@ -70,6 +70,25 @@ class CostMetrics:
             ["direction", "teacher", "source", "date"],
             registry=registry,
         )
+        self.price_age = Gauge(
+            "mt_price_age_seconds",
+            "Seconds since each teacher's price was read (+Inf: undated); alert past "
+            "MT_COST_PRICE_MAX_AGE_DAYS x 86400.",
+            ["direction", "teacher"],
+            registry=registry,
+        )
+        self.vcpu_price_age = Gauge(
+            "mt_vcpu_price_age_seconds",
+            "Seconds since the vCPU price was read (+Inf: undated).",
+            registry=registry,
+        )
+        self.saved = Gauge(
+            "mt_saved_usd",
+            "USD saved since start-up against each teacher: its cost minus the blended cost "
+            "(student + escalations) of the answered requests; a gauge, as it can go down.",
+            ["direction", "teacher"],
+            registry=registry,
+        )
         self.shadow_requests = Counter(
             "mt_shadow_requests",
             "Requests also sent to the shadow teacher, by outcome.",
@@ -119,6 +138,7 @@ class CostMetrics:
             self.request_cost.labels(direction)
             for teacher in teachers.get(direction, ()):
                 self.teacher_cost.labels(direction, teacher)
+                self.saved.labels(direction, teacher)
             for status in SHADOW_STATUSES:
                 self.shadow_requests.labels(direction, shadow, status)
             self.shadow_dropped.labels(direction, shadow)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bundle import CostBaseline
+from service.cost.litellm import litellm_prices
 from service.cost.settings import CostSettings, PriceConfigError, variable_name
 from service.teachers.chat import CHAT_SYSTEM_PROMPT as CHAT_SYSTEM_PROMPT
 from service.teachers.chat import chat_prompt
@@ -44,28 +45,57 @@ class PriceEntry:
     date: str = ""
 
 
+# Figures of issue 18, gathered from public pages in 2026 (this build has no internet: not
+# re-checked here). `date` is when the figure was read, or the date of the copy it was read from.
+_READ = "2026-11"
+_OPENAI = "https://openai.com/api/pricing/ (a 2026-03 copy; LiteLLM's price map agrees)"
+_OPENAI_DATE = "2026-03"
+
+
+def _chat(input_usd: float, output_usd: float, source: str, date: str) -> PriceEntry:
+    return PriceEntry(
+        usd_per_million_input_tokens=input_usd,
+        usd_per_million_output_tokens=output_usd,
+        source=source,
+        date=date,
+    )
+
+
+def _per_character(usd: float, source: str) -> PriceEntry:
+    return PriceEntry(usd_per_million_characters=usd, source=source, date=_READ)
+
+
 BUILT_IN: dict[str, PriceEntry] = {
-    "deepl": PriceEntry(
-        usd_per_million_characters=25.0,
-        source="https://www.deepl.com/pro-api (API Pro, usage-based part)",
-        date="2024-10",
+    "deepl": _per_character(
+        25.0,
+        "https://support.deepl.com/hc/en-us/articles/360020685720 and /360020715799, a 2026 "
+        "pricing summary (API Pro usage part; the $5.49 monthly base is not per request)",
     ),
-    "google": PriceEntry(
-        usd_per_million_characters=20.0,
-        source="https://cloud.google.com/translate/pricing (NMT, beyond the free 500k)",
-        date="2024-10",
+    "google": _per_character(
+        20.0,
+        "https://cloud.google.com/translate/pricing (NMT, after the first 500k characters)",
     ),
-    "gpt-4o": PriceEntry(
-        usd_per_million_input_tokens=2.50,
-        usd_per_million_output_tokens=10.00,
-        source="https://openai.com/api/pricing/ (gpt-4o-2024-08-06)",
-        date="2024-10",
+    "amazon-translate": _per_character(
+        15.0, "secondary pages, 2026 (Amazon Translate standard; aws.amazon.com not read)"
     ),
-    "gpt-4o-mini": PriceEntry(
-        usd_per_million_input_tokens=0.15,
-        usd_per_million_output_tokens=0.60,
-        source="https://openai.com/api/pricing/ (gpt-4o-mini-2024-07-18)",
-        date="2024-10",
+    "azure-translator": _per_character(
+        10.0, "secondary pages, 2026 (Azure AI Translator standard; azure.microsoft.com not read)"
+    ),
+    "gpt-5": _chat(1.25, 10.00, _OPENAI, _OPENAI_DATE),
+    "gpt-5-mini": _chat(0.25, 2.00, _OPENAI, _OPENAI_DATE),
+    "gpt-4.1": _chat(2.00, 8.00, _OPENAI, _OPENAI_DATE),
+    "gpt-4.1-mini": _chat(0.40, 1.60, _OPENAI, _OPENAI_DATE),
+    "gpt-4o": _chat(2.50, 10.00, f"{_OPENAI}, legacy", _OPENAI_DATE),
+    "gpt-4o-mini": _chat(0.15, 0.60, f"{_OPENAI}, legacy", _OPENAI_DATE),
+    "claude-sonnet-5.5": _chat(
+        2.00, 10.00, "https://platform.claude.com model pages, 2026 (Claude Sonnet 5.5)", _READ
+    ),
+    "claude-haiku-5.5": _chat(
+        0.10,
+        0.50,
+        "https://platform.claude.com model pages, 2026 (Claude Haiku 5.5: the lowest of its "
+        "'from' prices)",
+        _READ,
     ),
 }
 
@@ -157,35 +187,78 @@ class ChatTeacher(Teacher):
         return {"input_token": self.usd_per_input_token, "output_token": self.usd_per_output_token}
 
 
+@dataclass(frozen=True)
+class HardwareRate:
+    """The local teacher's speed on some hardware and that hardware's price."""
+
+    seconds_per_1k_tokens: float
+    usd_per_hour: float
+    hardware: str
+    source: str
+    date: str
+
+    @property
+    def usd_per_output_token(self) -> float:
+        return self.seconds_per_1k_tokens / 1000 * self.usd_per_hour / 3600
+
+
 class LocalTeacher(Teacher):
-    """The bundle's own teacher, at the rate measured at build time on priced hardware."""
+    """The bundle's own teacher: its measured speed at the price of the hardware it runs on,
+    the measurement's (the bundle's cost baseline) or production's (MT_COST_LOCAL_TEACHER_*)."""
 
     name = LOCAL
     source = "bundle cost baseline"
     date = ""
 
-    def __init__(self) -> None:
-        self.baselines: dict[str, CostBaseline] = {}
+    def __init__(self, settings: CostSettings) -> None:
+        self.settings = settings
+        self.rates: dict[str, HardwareRate] = {}
 
-    def usd_per_output_token(self, direction: str) -> float | None:
-        baseline = self.baselines.get(direction)
-        if baseline is None:
-            return None
-        seconds_per_token = baseline.teacher_seconds_per_1k_tokens / 1000
-        return seconds_per_token * baseline.hardware_usd_per_hour / 3600
+    def learn(self, direction: str, baseline: CostBaseline) -> HardwareRate:
+        """Price `direction` from its bundle's baseline and the production hardware setting."""
+        settings = self.settings
+        measured = HardwareRate(
+            baseline.teacher_seconds_per_1k_tokens,
+            baseline.teacher_usd_per_hour,
+            baseline.teacher_measured_on,
+            baseline.teacher_price_source or baseline.price_source,
+            baseline.measured_at.date().isoformat(),
+        )
+        if settings.local_teacher_usd_per_hour is not None:
+            speed = settings.local_teacher_seconds_per_1k_tokens
+            if speed is None and settings.local_teacher_hardware != measured.hardware:
+                logger.warning(
+                    "local teacher of %s: priced on %s with the speed measured on %s; set "
+                    "MT_COST_LOCAL_TEACHER_SECONDS_PER_1K_TOKENS to its speed there",
+                    direction,
+                    settings.local_teacher_hardware,
+                    measured.hardware,
+                )
+            measured = HardwareRate(
+                speed or measured.seconds_per_1k_tokens,
+                settings.local_teacher_usd_per_hour,
+                settings.local_teacher_hardware,
+                settings.local_teacher_price_source,
+                settings.local_teacher_price_date,
+            )
+        self.rates[direction] = measured
+        return measured
 
     def cost_usd(self, direction: str, request: RequestTexts) -> float | None:
-        rate = self.usd_per_output_token(direction)
-        return None if rate is None else request.output_tokens * rate
+        rate = self.rates.get(direction)
+        return None if rate is None else request.output_tokens * rate.usd_per_output_token
 
     def prices(self, direction: str) -> dict[str, float]:
-        rate = self.usd_per_output_token(direction)
-        return {} if rate is None else {"output_token": rate}
+        rate = self.rates.get(direction)
+        return {} if rate is None else {"output_token": rate.usd_per_output_token}
 
 
 def price_entry(settings: CostSettings, name: str) -> PriceEntry | None:
-    """``MT_COST_PRICES``' entry for `name`, else the built-in one, else `None`."""
+    """``MT_COST_PRICES``' entry for `name`, else the LiteLLM file's, else the built-in one,
+    else `None`."""
     override = settings.prices.get(name)
+    if override is None and settings.litellm_prices:
+        override = litellm_prices(settings.litellm_prices, settings.litellm_prices_date).get(name)
     if override is None:
         return BUILT_IN.get(name)
     return PriceEntry(
@@ -203,7 +276,7 @@ def build_teachers(settings: CostSettings) -> list[Teacher]:
     if len(set(names)) != len(names):
         raise PriceConfigError(f"{variable_name(('teachers',))}: a teacher is listed twice")
     teachers: list[Teacher] = [
-        LocalTeacher() if name == LOCAL else priced_teacher(settings, name, ("teachers",))
+        LocalTeacher(settings) if name == LOCAL else priced_teacher(settings, name, ("teachers",))
         for name in names
     ]
     return teachers

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "MT_COST_"
 
-DEFAULT_TEACHERS = "local,deepl,google,gpt-4o,gpt-4o-mini"
+# What a user compares against today: the two translation APIs, one current OpenAI model and
+# its small sibling, and the bundle's own teacher.
+DEFAULT_TEACHERS = "local,deepl,google,gpt-5,gpt-5-mini"
 
 
 class PriceConfigError(ValueError):
@@ -45,12 +55,12 @@ class CostSettings(BaseSettings):
         "for 2 vCPU).",
     )
     vcpu_price_source: str = Field(
-        default="https://aws.amazon.com/ec2/pricing/on-demand/ c7i.large us-east-1 Linux",
+        default="AWS price list (secondary), c7i.large on demand, us-east-1, Linux",
         min_length=1,
         description="Where the vCPU price comes from (exported in mt_vcpu_price_info).",
     )
     vcpu_price_date: str = Field(
-        default="2024-10", min_length=1, description="When the vCPU price was read."
+        default="2026-10", min_length=1, description="When the vCPU price was read."
     )
     cpu_window: Literal["interval", "batch"] = Field(
         default="interval",
@@ -66,6 +76,45 @@ class CostSettings(BaseSettings):
     prices: dict[str, PriceOverride] = Field(
         default_factory=dict,
         description="JSON: teacher -> price entry, replacing or adding to the built-in list.",
+    )
+
+    litellm_prices: str = Field(
+        default="",
+        description="Path to a LiteLLM model_prices_and_context_window.json (read at start-up, "
+        "never downloaded); its entries replace the built-in ones, MT_COST_PRICES wins.",
+    )
+    litellm_prices_date: str = Field(
+        default="",
+        description="When that file's prices were read (YYYY-MM[-DD]); empty: the file's "
+        "modification date.",
+    )
+    price_max_age_days: PositiveInt = Field(
+        default=365,
+        description="A price read longer ago logs a warning at start-up (mt_price_age_days).",
+    )
+
+    # The local teacher in production
+    local_teacher_hardware: str = Field(
+        default="",
+        description="What the local teacher would run on in production, e.g. 'AWS g5.xlarge "
+        "(1x A10G)'; empty: priced on the hardware the bundle's baseline was measured on.",
+    )
+    local_teacher_usd_per_hour: float | None = Field(
+        default=None, gt=0, description="Price of one hour of that hardware."
+    )
+    local_teacher_seconds_per_1k_tokens: float | None = Field(
+        default=None,
+        gt=0,
+        description="The teacher's speed there; unset: the bundle's measured speed (warned "
+        "when it was measured on other hardware).",
+    )
+    local_teacher_price_source: str = Field(
+        default="MT_COST_LOCAL_TEACHER_USD_PER_HOUR",
+        min_length=1,
+        description="Where that hardware price comes from.",
+    )
+    local_teacher_price_date: str = Field(
+        default="unknown", min_length=1, description="When that hardware price was read."
     )
 
     # Shadow mode
@@ -99,6 +148,14 @@ class CostSettings(BaseSettings):
         description="Value of label 'teacher' on the shadow metrics.",
     )
 
+    @model_validator(mode="after")
+    def _production_hardware_has_a_price(self) -> CostSettings:
+        if bool(self.local_teacher_hardware) != (self.local_teacher_usd_per_hour is not None):
+            raise ValueError(
+                "MT_COST_LOCAL_TEACHER_HARDWARE and MT_COST_LOCAL_TEACHER_USD_PER_HOUR go together"
+            )
+        return self
+
     def teacher_names(self) -> list[str]:
         return [name.strip() for name in self.teachers.split(",") if name.strip()]
 
@@ -122,6 +179,8 @@ def load_cost_settings(**overrides: object) -> CostSettings:
         return CostSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
+        if not first["loc"]:  # a check across fields names its variables itself
+            raise PriceConfigError(first["msg"].removeprefix("Value error, ")) from None
         raise PriceConfigError(f"{variable_name(tuple(first['loc']))}: {first['msg']}") from None
     except ValueError as error:  # a JSON value that does not parse
         raise PriceConfigError(f"{ENV_PREFIX}PRICES: {error}") from None

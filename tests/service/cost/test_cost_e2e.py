@@ -191,9 +191,10 @@ def test_a_stale_price_warns_at_start_up_and_exports_its_age(
         cost_models_dir, log, MT_COST_PRICES=json.dumps({"deepl": stale})
     ) as served:
         found = samples(served.url)
-    assert value(found, "mt_price_age_days", teacher="deepl") > 365
-    assert value(found, "mt_price_age_days", teacher="google") < 365
-    assert value(found, "mt_vcpu_price_age_days") < 365
+    year = 365 * 86_400
+    assert value(found, "mt_price_age_seconds", teacher="deepl") > year
+    assert value(found, "mt_price_age_seconds", teacher="google") < year
+    assert value(found, "mt_vcpu_price_age_seconds") < year
     warnings = [line for line in log.read_text().splitlines() if "is stale" in line]
     assert len(warnings) == 1
     assert "teacher deepl (en-de)" in warnings[0]
