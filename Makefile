@@ -12,8 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-setup-serve: $(BIN)/python
+# The serving install, redone only when pyproject.toml changes: a restart of `make serve` does
+# not wait for pip (the install is editable, so code changes need none).
+SERVE_INSTALLED := $(VENV)/.installed-serve
+$(SERVE_INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	touch $@
+
+setup-serve: $(SERVE_INSTALLED)
 
 setup: $(BIN)/python
 	$(BIN)/pip install -q "$(TORCH_SPEC)"

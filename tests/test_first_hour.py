@@ -9,15 +9,13 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.service.server import free_port
+from tests.service.server import RunningService, free_port, wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -284,10 +282,11 @@ def test_ctrl_c_ends_make_serve_without_make_or_python_noise(tmp_path: Path) -> 
             env={**env, "MT_PORT": str(port)},
             stdout=sink,
             stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,  # its own group, as a terminal's foreground job
         )
     try:
-        wait_healthy(f"http://127.0.0.1:{port}", process, timeout=300)
+        wait_ready(RunningService(process, f"http://127.0.0.1:{port}", log), timeout=300)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
         process.wait(timeout=60)
     finally:
@@ -299,16 +298,3 @@ def test_ctrl_c_ends_make_serve_without_make_or_python_noise(tmp_path: Path) -> 
     assert "stopped by SIGINT" in output
     assert "make: ***" not in output
     assert "Traceback" not in output
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "make serve exited before serving"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"make serve: no /healthz after {timeout} s")
