@@ -13,6 +13,7 @@ from tests.service.server import REPO
 from tests.system_deps import require_server
 
 RULES = REPO / "monitoring" / "prometheus" / "rules.yaml"
+ROUTING_RULES = REPO / "monitoring" / "prometheus" / "routing-rules.yaml"
 RULE_TESTS = REPO / "monitoring" / "prometheus" / "tests" / "rules_test.yaml"
 DASHBOARD = REPO / "monitoring" / "grafana" / "distilled-mt-cost.json"
 K8S_RULE = REPO / "k8s" / "prometheusrule.yaml"
@@ -35,7 +36,11 @@ def test_rules_pass_their_promtool_unit_tests() -> None:
 
 
 def test_plain_prometheus_rules_equal_the_kubernetes_prometheusrule() -> None:
-    plain = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]
+    plain = [
+        group
+        for path in (RULES, ROUTING_RULES)
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    ]
     k8s = yaml.safe_load(K8S_RULE.read_text(encoding="utf-8"))["spec"]["groups"]
     assert plain == k8s
 
@@ -66,5 +71,7 @@ def test_dashboard_shows_cost_savings_throughput_latency_queue_and_agreement() -
         "mt_http_request_duration_seconds_bucket",
         "mt_queue_depth_requests",
         "mt_shadow_agreement_chrf",
+        "mt_saved_usd",
+        "mt_price_age_seconds",
     ):
         assert needle in text, needle
