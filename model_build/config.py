@@ -267,6 +267,14 @@ class BundleConfig(_Section):
     hardware: str | None = Field(default=None, description="Default: read from /proc/cpuinfo.")
     hardware_usd_per_hour: float = 0.0832
     price_source: str = "on-demand price of a 2 vCPU general-purpose VM, 2025"
+    teacher_gpu_usd_per_hour: float = Field(
+        default=1.006,
+        gt=0,
+        description="Price of the GPU the teacher ran on, when it ran on one (AWS g5.xlarge).",
+    )
+    teacher_gpu_price_source: str = (
+        "AWS g5.xlarge (1x A10G) on demand, a 2026 pricing summary (secondary), read 2026-11"
+    )
     report_notes: str | None = Field(
         default=None, description="Markdown appended to report.md under 'Notes'."
     )

@@ -86,6 +86,7 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
             student_seconds_per_1k_tokens=student_speed["seconds_per_1k_tokens"],
             hardware_usd_per_hour=config.bundle.hardware_usd_per_hour,
             price_source=config.bundle.price_source,
+            **teacher_gpu_price(config, evaluated.get("teacher_hardware")),
         )
     quality = {
         name: TestSetQuality(
@@ -137,6 +138,18 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
         cost=cost,
         routing=Routing.model_validate(evaluated["routing"]) if "routing" in evaluated else None,
     )
+
+
+def teacher_gpu_price(config: BuildConfig, gpu: str | None) -> dict[str, Any]:
+    """The cost baseline's teacher hardware fields: a teacher measured on a GPU is priced as
+    that GPU, not as the CPUs the student was measured on."""
+    if gpu is None:
+        return {}
+    return {
+        "teacher_hardware": gpu,
+        "teacher_hardware_usd_per_hour": config.bundle.teacher_gpu_usd_per_hour,
+        "teacher_price_source": config.bundle.teacher_gpu_price_source,
+    }
 
 
 def training_run(trained: dict[str, Any]) -> TrainingRun | None:

@@ -145,6 +145,18 @@ def hardware_name() -> str:
     return f"{os.cpu_count()} vCPU {model}"
 
 
+def teacher_gpu(config: BuildConfig) -> str | None:
+    """The GPU the teacher's speed was measured on (the bundle's cost baseline prices it as
+    that GPU); None: it ran on the CPUs of `hardware_name`."""
+    if config.teacher.family == "openai" or config.teacher.device == "cpu":
+        return None
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    return f"1x {torch.cuda.get_device_name(0)}"
+
+
 def load_student(
     model_dir: Path, spm_dir: Path, beam: int, threads: int, compute_type: str = "int8"
 ) -> Teacher:
@@ -235,6 +247,7 @@ def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:
         "speed": speed,
         "speed_set": first_name,
         "hardware": config.bundle.hardware or hardware_name(),
+        "teacher_hardware": teacher_gpu(config),
         "threads": threads,
         "teacher_parameters": teacher_parameters,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
