@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Callable
 
+import deepl
 import httpx
+import pytest
 from docx import Document
 
+from service.documents.formats import detect
+from tests.service.documents.test_formats_epub import epub
+from tests.service.documents.test_formats_opendocument import _odp, _ods, _odt
 from tests.service.server import RunningService
 
 
@@ -47,3 +54,28 @@ def test_an_unknown_direction_for_a_document_is_refused_before_any_work(
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "unsupported_direction"
+
+
+def _text_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize(
+    ("build", "filename"),
+    [(_odt, "report.odt"), (_odp, "deck.odp"), (_ods, "sales.ods"), (epub, "book.epub")],
+)
+def test_the_official_deepl_client_translates_opendocument_and_epub(
+    service: RunningService, build: Callable[[], bytes], filename: str
+) -> None:
+    source = build()
+    translated = io.BytesIO()
+    deepl.Translator("any-key:fx", server_url=service.url).translate_document(
+        io.BytesIO(source), translated, source_lang="EN", target_lang="DE", filename=filename
+    )
+    out = translated.getvalue()
+    assert detect(out, filename).name == detect(source, filename).name
+    before, after = _text_members(source), _text_members(out)
+    assert list(after) == list(before)
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed and all(name.endswith((".xml", ".xhtml", ".opf", ".ncx")) for name in changed)
