@@ -10,9 +10,11 @@ exits). On shutdown it turns readiness off at once, finishes queued work and sto
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from service.api.deepl.api_router import router as deepl_router
+from service.api.deepl.errors import deepl_error_body, deepl_status, is_deepl_path
 from service.api.health import router as health_router
 from service.api.metrics import router as metrics_router
 from service.api.openapi import install_openapi
@@ -60,13 +63,28 @@ _HTTP_CODES = {
 }
 
 
+def error_body(path: str, status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
+    """Status and body of an error: the one envelope ``{"error": {"code", "message"}}``, and
+    on the DeepL surface DeepL's shape and status (`service.api.deepl.errors`)."""
+    if is_deepl_path(path):
+        return deepl_status(status, code), deepl_error_body(code, message)
+    return status, {"error": {"code": code, "message": message}}
+
+
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """The one error envelope: ``{"error": {"code": ..., "message": ...}}``."""
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+    answered, body = error_body(request.url.path, status, code, message)
+    return JSONResponse(body, status_code=answered, headers=headers)
+
+
+def error_body_bytes(path: str, code: str, message: str) -> bytes:
+    """The body of the body-limit middleware's 413, shaped for its path."""
+    return json.dumps(error_body(path, 413, code, message)[1]).encode()
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -83,7 +101,7 @@ def _client_left(request: Request) -> JSONResponse:
     route = getattr(request.scope.get("route"), "path", "unmatched")
     logger.info("client closed the connection during %s %s", request.method, route)
     error = ClientDisconnectedError("the client closed the connection")
-    return error_response(error.status_code, error.code, error.message)
+    return error_response(request, error.status_code, error.code, error.message)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -93,11 +111,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_service_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ServiceError)
-        return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.headers)
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return error_response(422, "invalid_request", _validation_message(exc))
+        return error_response(request, 422, "invalid_request", _validation_message(exc))
 
     async def on_client_disconnect(request: Request, exc: Exception) -> JSONResponse:
         return _client_left(request)
@@ -107,11 +125,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's 400 for a body cut short
             return _client_left(request)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+        return error_response(request, exc.status_code, code, str(exc.detail), exc.headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "internal error")
+        return error_response(request, 500, "internal_error", "internal error")
 
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
@@ -244,6 +262,7 @@ def build_app(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         exempt_prefixes=DOCUMENT_UPLOAD_PATHS,
+        error_body=error_body_bytes,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -12,6 +12,7 @@
     │   ├── TooManyTextsError         (413 too_many_texts)
     │   └── TooManyCharactersError    (413 too_many_characters)
     ├── QueueFullError                (429 queue_full, Retry-After)
+    ├── QuotaExceededError            (429 quota_exceeded; DeepL's 456 on /v2)
     ├── NotReadyError                 (503 not_ready)
     ├── EngineDeadError               (503 engine_dead)
     └── ClientDisconnectedError       (499 client_disconnected; nobody reads it)
@@ -77,6 +78,14 @@ class QueueFullError(ServiceError):
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
+
+
+class QuotaExceededError(ServiceError):
+    """A client's character quota for the period is spent (for quotas to raise; none exists
+    yet): 429 in the envelope, DeepL's 456 on the DeepL surface (`service.api.deepl.errors`)."""
+
+    status_code = 429
+    code = "quota_exceeded"
 
 
 class NotReadyError(ServiceError):

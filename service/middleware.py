@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,6 +13,14 @@ from service.metrics import ServiceMetrics
 
 def envelope_bytes(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+# (path, code, message) -> error body: the app answers each surface in its own shape.
+ErrorBody = Callable[[str, str, str], bytes]
+
+
+def _envelope_for_any_path(path: str, code: str, message: str) -> bytes:
+    return envelope_bytes(code, message)
 
 
 class MetricsMiddleware:
@@ -55,10 +64,17 @@ class BodyLimitMiddleware:
     Paths under `exempt_prefixes` (document uploads) enforce their own, larger limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        exempt_prefixes: tuple[str, ...] = (),
+        error_body: ErrorBody = _envelope_for_any_path,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.exempt_prefixes = exempt_prefixes
+        self.error_body = error_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
@@ -66,7 +82,7 @@ class BodyLimitMiddleware:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
+                await self._reject(scope, send)
                 return
 
         received = 0
@@ -96,11 +112,11 @@ class BodyLimitMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await self._reject(send)
+            await self._reject(scope, send)
 
-    async def _reject(self, send: Send) -> None:
-        body = envelope_bytes(
-            "body_too_large", f"request body is larger than {self.max_bytes} bytes"
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        body = self.error_body(
+            scope["path"], "body_too_large", f"request body is larger than {self.max_bytes} bytes"
         )
         await send(
             {

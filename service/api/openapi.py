@@ -2,8 +2,9 @@
 
 Routes declare their error statuses with :func:`error_responses` (the one envelope). At
 generation time :func:`install_openapi` adds what only the app knows: the configured limits
-(schemas mark them with ``x-limit``) and FastAPI's own 422, which the app answers in the
-envelope too (``service.app``), not in FastAPI's ``HTTPValidationError`` shape.
+(schemas mark them with ``x-limit``), FastAPI's own 422, which the app answers in the
+envelope too (``service.app``), not in FastAPI's ``HTTPValidationError`` shape, and, on the
+DeepL surface (``/v2/``), DeepL's error shape and statuses (``service.api.deepl.errors``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.api.deepl.errors import deepl_statuses, is_deepl_path
+from service.api.deepl.protocol import DeepLErrorResponse
 from service.api.v1.protocol import ErrorResponse
 from service.settings import ServiceSettings
 
@@ -28,6 +31,18 @@ _DESCRIPTIONS = {
     503: "Not ready (starting or draining), or a translation worker stopped",
 }
 
+# The DeepL surface's statuses (service.api.deepl.errors), in DeepL's words where they differ.
+_DEEPL_DESCRIPTIONS = {
+    **_DESCRIPTIONS,
+    400: "Bad request: an invalid parameter, a direction no bundle serves, a document type "
+    "that is refused, or an unsafe or damaged document",
+    403: "Authorization failed",
+    413: "Over a limit: body bytes, texts, characters or the document's size",
+    456: "Quota exceeded",
+    503: "Not ready (starting or draining), a translation worker stopped, or the document "
+    "is not translated yet",
+}
+
 Responses = dict[int | str, dict[str, Any]]
 
 
@@ -35,6 +50,14 @@ def error_responses(*statuses: int) -> Responses:
     """``responses=`` of a route: each status it can really answer, in the error envelope."""
     return {
         status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+def deepl_error_responses(*statuses: int) -> Responses:
+    """``responses=`` of a DeepL route: DeepL's statuses, in DeepL's error shape."""
+    return {
+        status: {"model": DeepLErrorResponse, "description": _DEEPL_DESCRIPTIONS[status]}
         for status in statuses
     }
 
@@ -53,6 +76,7 @@ def install_openapi(app: FastAPI) -> None:
             )
             _fill_limits(document, _limits(getattr(app.state, "settings", None)))
             _envelope_for_validation_errors(document)
+            _deepl_errors_on_deepl_paths(document)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -99,3 +123,27 @@ def _envelope_for_validation_errors(document: dict[str, Any]) -> None:
     schemas = document.get("components", {}).get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+
+
+def _deepl_errors_on_deepl_paths(document: dict[str, Any]) -> None:
+    """Every error of a ``/v2/`` operation (the DeepL text routes, the DeepL document routes
+    declared with the envelope, FastAPI's 422) as the app answers it there: DeepL's status
+    and shape."""
+    for path, operations in document.get("paths", {}).items():
+        if is_deepl_path(path):
+            for operation in operations.values():
+                operation["responses"] = _as_deepl(operation.get("responses", {}))
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(DeepLErrorResponse.__name__, DeepLErrorResponse.model_json_schema())
+
+
+def _as_deepl(responses: dict[str, Any]) -> dict[str, Any]:
+    deepl_error = {"$ref": f"#/components/schemas/{DeepLErrorResponse.__name__}"}
+    out = {status: r for status, r in responses.items() if not status.startswith(("4", "5"))}
+    for status in (s for s in responses if s.startswith(("4", "5"))):
+        for deepl in deepl_statuses(int(status)):
+            out[str(deepl)] = {
+                "description": _DEEPL_DESCRIPTIONS[deepl],
+                "content": {"application/json": {"schema": deepl_error}},
+            }
+    return dict(sorted(out.items()))

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -99,3 +102,20 @@ def start_and_fail(models_dir: Path, **env: str) -> subprocess.CompletedProcess[
         timeout=60,
         cwd=REPO,
     )
+
+
+@contextmanager
+def serving_in_thread(app: ASGIApp) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port, in a thread; yield its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import deepl
 import httpx
+import pytest
 
 from tests.service.server import RunningService
 
@@ -56,7 +57,75 @@ def test_a_form_body_with_repeated_text_fields_is_accepted(service: RunningServi
     assert len(response.json()["translations"]) == 2
 
 
-def test_a_deepl_request_without_text_is_unprocessable(service: RunningService) -> None:
+def test_a_deepl_request_without_text_is_a_bad_request_in_deepls_shape(
+    service: RunningService,
+) -> None:
     response = httpx.post(f"{service.url}/v2/translate", json={"target_lang": "DE"})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.status_code == 400
+    assert response.json() == {"message": "text: Field required", "code": "invalid_request"}
+
+
+# What the official client shows for our errors: DeepL's exception, with our message in it.
+
+
+def test_an_unknown_language_pair_shows_our_message_in_the_client(
+    service: RunningService,
+) -> None:
+    with pytest.raises(deepl.DeepLException, match="message: no model translates en-fr") as error:
+        client(service).translate_text("A dog.", source_lang="EN", target_lang="FR")
+    assert error.value.http_status_code == 400
+
+
+def test_text_over_the_character_limit_shows_our_message_in_the_client(
+    service: RunningService,
+) -> None:
+    text = "A dog runs. " * 130  # 1,560 characters, over the 1,500 of this service
+    with pytest.raises(deepl.DeepLException, match="the limit is 1500") as error:
+        client(service).translate_text(text, source_lang="EN", target_lang="DE")
+    assert error.value.http_status_code == 413
+
+
+def test_a_body_over_the_byte_limit_is_refused_in_deepls_shape(service: RunningService) -> None:
+    text = "A dog runs. " * 400  # 4,800 bytes, over the 4,000 of this service
+    with pytest.raises(deepl.DeepLException, match="larger than 4000 bytes") as error:
+        client(service).translate_text(text, source_lang="EN", target_lang="DE")
+    assert error.value.http_status_code == 413
+    answer = httpx.post(f"{service.url}/v2/translate", json={"text": [text], "target_lang": "DE"})
+    assert answer.json() == {
+        "message": "request body is larger than 4000 bytes",
+        "code": "body_too_large",
+    }
+
+
+def test_a_bad_parameter_shows_our_message_in_the_client(service: RunningService) -> None:
+    with pytest.raises(
+        deepl.DeepLException, match="Bad request, message: target_lang: String should have"
+    ) as error:
+        client(service).translate_text("A dog.", source_lang="EN", target_lang="X")
+    assert error.value.http_status_code == 400
+
+
+def test_a_refused_document_format_shows_our_message_in_the_client(
+    service: RunningService,
+) -> None:
+    with pytest.raises(
+        deepl.DeepLException, match="Bad request, message: This file type is not supported"
+    ) as error:
+        client(service).translate_document_upload(
+            b"MZ\x90\x00", filename="setup.exe", source_lang="EN", target_lang="DE"
+        )
+    assert error.value.http_status_code == 400
+
+
+def test_an_unknown_document_is_not_found_with_our_message(service: RunningService) -> None:
+    handle = deepl.DocumentHandle("no-such-job", "no-key")
+    with pytest.raises(deepl.DeepLException, match="Not found, message: No such document job"):
+        client(service).translate_document_get_status(handle)
+
+
+def test_v1_keeps_its_envelope_for_the_same_error(service: RunningService) -> None:
+    answer = httpx.post(
+        f"{service.url}/v1/translate", json={"text": "A dog.", "source": "en", "target": "fr"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "unsupported_direction"

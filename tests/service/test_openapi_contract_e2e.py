@@ -65,7 +65,7 @@ def document(service: RunningService) -> dict[str, Any]:
 
 
 def test_every_operation_answers_as_its_schema_says(
-    service: RunningService, tmp_path: Path
+    service: RunningService, document: dict[str, Any], tmp_path: Path
 ) -> None:
     """Examples, boundary values and fuzzing of every operation, valid and invalid, < 60 s."""
     config = tmp_path / "schemathesis.toml"
@@ -86,7 +86,8 @@ def test_every_operation_answers_as_its_schema_says(
         [*command, "run", *run], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "Selected: 17/17" in result.stdout
+    operations = sum(len(methods) for methods in document["paths"].values())
+    assert f"Selected: {operations}/{operations}" in result.stdout
     assert "Traceback" not in service.logs()
 
 
@@ -98,12 +99,43 @@ def test_the_schema_states_the_configured_limits(document: dict[str, Any]) -> No
     assert "x-limit" not in str(document)
 
 
-def test_every_error_is_declared_in_the_one_envelope(document: dict[str, Any]) -> None:
+def _error_schemas(document: dict[str, Any], surface: str) -> dict[str, dict[str, Any]]:
+    """``METHOD path status`` -> the schema of each declared 4xx/5xx under ``surface``."""
+    return {
+        f"{method} {path} {status}": response["content"]["application/json"]["schema"]
+        for path, operations in document["paths"].items()
+        if path.startswith(surface)
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status.startswith(("4", "5"))
+    }
+
+
+def test_every_error_outside_the_deepl_surface_is_declared_in_the_one_envelope(
+    document: dict[str, Any],
+) -> None:
     envelope = {"$ref": "#/components/schemas/ErrorResponse"}
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            for status, response in operation["responses"].items():
-                if status.startswith(("4", "5")):
-                    schema_of = response["content"]["application/json"]["schema"]
-                    assert schema_of == envelope, f"{method} {path} {status}"
+    errors = _error_schemas(document, "/")
+    ours = {where: schema for where, schema in errors.items() if " /v2/" not in where}
+    assert ours and all(schema == envelope for schema in ours.values()), ours
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_deepl_error_is_declared_in_deepls_shape_and_statuses(
+    document: dict[str, Any],
+) -> None:
+    errors = _error_schemas(document, "/v2/")
+    assert {where.split()[1] for where in errors} == {
+        "/v2/translate",
+        "/v2/languages",
+        "/v2/usage",
+        "/v2/document",
+        "/v2/document/{document_id}",
+        "/v2/document/{document_id}/result",
+    }
+    deepl_ref = {"$ref": "#/components/schemas/DeepLErrorResponse"}
+    assert all(schema == deepl_ref for schema in errors.values()), errors
+    statuses = {where.split()[2] for where in errors}
+    assert statuses <= {"400", "403", "404", "413", "429", "456", "503"}, statuses
+    deepl_error = document["components"]["schemas"]["DeepLErrorResponse"]
+    assert deepl_error["required"] == ["message", "code"]

@@ -2,6 +2,7 @@
 
 The ``Authorization: DeepL-Auth-Key ...`` header DeepL clients send is accepted; access
 control belongs in front of the service (this surface exists so clients work unchanged).
+Errors are answered in DeepL's shape and statuses (``service.api.deepl.errors``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from service.api.deepl.protocol import (
     DeepLUsage,
 )
 from service.api.deps import RuntimeDep, unless_disconnected
-from service.api.openapi import error_responses
+from service.api.openapi import deepl_error_responses
 from service.errors import InvalidRequestError
 
 router = APIRouter(prefix="/v2", tags=["deepl"])
@@ -58,7 +59,7 @@ def _validation_message(error: ValidationError) -> str:
 @router.post(
     "/translate",
     response_model=DeepLTranslateResponse,
-    responses=error_responses(400, 413, 422, 429, 503),
+    responses=deepl_error_responses(400, 413, 429, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -91,13 +92,16 @@ _LANGUAGES: dict[str, Any] = {
 
 
 @router.get(
-    "/languages", operation_id="deepl_languages", **_LANGUAGES, responses=error_responses(422, 503)
+    "/languages",
+    operation_id="deepl_languages",
+    **_LANGUAGES,
+    responses=deepl_error_responses(400, 503),
 )
 @router.post(
     "/languages",
     operation_id="deepl_languages_form",
     **_LANGUAGES,
-    responses=error_responses(400, 413, 422, 503),
+    responses=deepl_error_responses(400, 413, 503),
 )
 async def languages(
     request: Request, runtime: RuntimeDep, type: Literal["source", "target"] | None = None
@@ -110,8 +114,8 @@ async def languages(
     return serving.languages(runtime.registry, kind or "source")
 
 
-@router.get("/usage", operation_id="deepl_usage", responses=error_responses(503))
-@router.post("/usage", operation_id="deepl_usage_form", responses=error_responses(413, 503))
+@router.get("/usage", operation_id="deepl_usage", responses=deepl_error_responses(503))
+@router.post("/usage", operation_id="deepl_usage_form", responses=deepl_error_responses(413, 503))
 async def usage(runtime: RuntimeDep) -> DeepLUsage:
     """Characters translated by this process (DeepL's usage shape)."""
     return serving.usage(runtime.usage)

@@ -45,3 +45,10 @@ class DeepLLanguage(BaseModel):
 class DeepLUsage(BaseModel):
     character_count: int
     character_limit: int
+
+
+class DeepLErrorResponse(BaseModel):
+    """Every 4xx/5xx of the DeepL surface, in DeepL's shape (`service.api.deepl.errors`)."""
+
+    message: str = Field(description="What went wrong, for people; DeepL clients show it.")
+    code: str = Field(description="Our stable machine-readable code (as in the v1 envelope).")
