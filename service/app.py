@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 WARM_UP_SENTENCE = "Hello world."
 # Document uploads (service/documents) are bigger than text requests and limited there.
 DOCUMENT_UPLOAD_PATHS = ("/v1/documents", "/v2/document")
+DOCS_ASSETS_PATH = "/docs/assets"  # Swagger UI's and ReDoc's JS and CSS (fastapi-offline)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -242,11 +244,15 @@ def build_app(
             await router.close()
             logger.info("stopped")
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the service itself (offline nodes);
+    # no online validator badge either.
+    app = FastAPIOffline(
         title="Distilled MT service",
         summary="Translate text with small CTranslate2 students on CPU.",
         version="0.1.0",
         lifespan=lifespan,
+        static_url=DOCS_ASSETS_PATH,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.lifecycle = lifecycle
