@@ -92,6 +92,7 @@ def test_a_document_upload_is_declared_as_the_multipart_form_its_handler_reads(
     document = httpx.get(f"{service.url}/openapi.json").json()
     schema = _upload_schema(document, path)
     source, target = languages
+    # What Swagger UI 5 shows as a file input (its isFileUploadIntended for OpenAPI 3.1).
     assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
     assert {"file", source, target} <= schema["properties"].keys()
     assert set(schema["required"]) == {"file", target}
