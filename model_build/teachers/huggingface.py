@@ -161,16 +161,34 @@ class HFSeq2SeqTeacher(Teacher):
 
 
 def convert_checkpoint(config: TeacherConfig, output_dir: Path, quantization: str) -> None:
-    """A hub checkpoint converted to CTranslate2 (its language tokens kept in the vocabulary)."""
+    """A hub checkpoint converted to CTranslate2 (its language tokens kept in the vocabulary,
+    T5's output scale as transformers 5 applies it)."""
     from ctranslate2.converters import TransformersConverter
 
     class Converter(TransformersConverter):  # type: ignore[misc]
         def load_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
             return _LanguageTokensInVocab(super().load_tokenizer(*args, **kwargs))
 
+        def load_model(self, *args: Any, **kwargs: Any) -> Any:
+            return _t5_output_scale_as_transformers(super().load_model(*args, **kwargs))
+
     Converter(config.model, revision=config.revision).convert(
         str(output_dir), quantization=quantization, force=True
     )
+
+
+def _t5_output_scale_as_transformers(model: Any) -> Any:
+    """Tell CTranslate2 whether T5's decoder output is scaled by d_model**-0.5.
+
+    transformers 5 always sets `tie_word_embeddings` on a T5 config and keeps the old meaning
+    in `scale_decoder_outputs` (False for T5 v1.1, mT5, MADLAD); CTranslate2 4.x still reads
+    `tie_word_embeddings`, so it scaled MADLAD's logits by d_model**-0.5: the same argmax
+    (greedy agreed) but flattened probabilities, so beam search ranked hypotheses differently.
+    """
+    scale = getattr(model.config, "scale_decoder_outputs", None)
+    if scale is not None:
+        model.config.tie_word_embeddings = bool(scale)
+    return model
 
 
 class _LanguageTokensInVocab:
