@@ -32,6 +32,7 @@ from model_build.teachers.base import Teacher
 from model_build.workdir import (
     Artifact,
     Incomplete,
+    StepError,
     WorkDir,
     atomic_write_text,
     fingerprint,
@@ -95,6 +96,22 @@ def cleaning_verdict(source: str, output: str, config: DistillConfig) -> str | N
     if max(len(output), len(source)) > 20 and not 1 / config.max_ratio <= ratio <= config.max_ratio:
         return "length_ratio"
     return None
+
+
+CLEANING_RULES = ("empty", "repetition", "length_ratio")
+
+
+def nothing_kept(returned: int, dropped: Counter[str], raw: Path) -> str:
+    """The one line a build stops with when cleaning drops every teacher output.
+
+    Without it the vocab step fails on an empty corpus with a SentencePiece traceback.
+    """
+    counts = ", ".join(f"{rule} {dropped[rule]}" for rule in CLEANING_RULES)
+    return (
+        f"distill: the teacher returned {returned} sentences and cleaning dropped all of them "
+        f"({counts}); check the teacher's output in {raw} (its language codes, "
+        "teacher.target_code, and distill.max_ratio/max_repeats)"
+    )
 
 
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
@@ -229,6 +246,8 @@ def _merge(
             dropped[verdict] += 1
         else:
             kept.append((source, output))
+    if not kept:
+        raise StepError(nothing_kept(len(raw), dropped, out / "raw.tgt"))
     write_lines(out / "train.src", [s for s, _ in kept])
     write_lines(out / "train.tgt", [t for _, t in kept])
     log.info("distill: kept %d of %d, dropped %s", len(kept), len(raw), dict(dropped))
