@@ -50,10 +50,12 @@ def verification_problems(folder: Path, manifest: Manifest) -> list[str]:
             problems.append(f"checksum mismatch for {name}")
     for name in sorted(present - manifest.files.keys()):
         problems.append(f"file {name} is not listed in {MANIFEST_NAME}")
+    declared_map = [manifest.model.vocabulary_map] if manifest.model.vocabulary_map else []
     for required in (
         manifest.model.path + "/model.bin",
         manifest.tokenizer.source_spm,
         manifest.tokenizer.target_spm,
+        *declared_map,
     ):
         if required not in manifest.files:
             problems.append(f"required file {required} is not part of the bundle")

@@ -101,6 +101,7 @@ class StudentDecoder:
         self.source = spm.SentencePieceProcessor(model_file=str(source_spm))
         self.target = spm.SentencePieceProcessor(model_file=str(target_spm))
         self.translator = ctranslate2.Translator(str(model_dir), device="cpu", intra_threads=1)
+        self.use_vmap = (Path(model_dir) / "vmap.txt").is_file()  # scored as the service decodes
         self.beam_size = beam_size
         self.source_prefix = list(source_prefix)
         self.target_prefix = list(target_prefix)
@@ -157,6 +158,7 @@ class StudentDecoder:
             max_decoding_length=self._limit(max(len(t) for t in tokens)),
             max_input_length=0,
             return_scores=True,
+            use_vmap=self.use_vmap,
         )
         best = [result.hypotheses[0] for result in results]
         rescored = self.translator.score_batch(tokens, best) if rescore else None

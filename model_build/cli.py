@@ -169,6 +169,12 @@ def train(config: ConfigArg, force: ForceOpt = False, set_: SetOpt = None) -> No
 
 
 @app.command()
+def shortlist(config: ConfigArg, force: ForceOpt = False, set_: SetOpt = None) -> None:
+    """Build the vocabulary map (top-k target pieces per source piece, frequent pieces)."""
+    _run("shortlist", config, force, set_)
+
+
+@app.command()
 def convert(config: ConfigArg, force: ForceOpt = False, set_: SetOpt = None) -> None:
     """Convert the student to CTranslate2 int8 and check what quantization costs."""
     _run("convert", config, force, set_)

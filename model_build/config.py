@@ -103,8 +103,16 @@ class TeacherConfig(_Section):
     model: str = Field(description="Hub id, local folder, CTranslate2 folder or chat model name.")
     revision: str | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    source_code: str | None = Field(default=None, description="Teacher's own source code.")
-    target_code: str | None = Field(default=None, description="Teacher's own target code.")
+    source_code: str | None = Field(
+        default=None,
+        description="The teacher's source language token, verbatim (`__en__`, `eng_Latn`); "
+        "default: the tokenizer's code for source_lang (docs/teachers.md).",
+    )
+    target_code: str | None = Field(
+        default=None,
+        description="The teacher's target language token, verbatim (`__de__`, `deu_Latn`, "
+        "`de_DE`, `<2de>`, `>>de<<`); default: the tokenizer's code for target_lang.",
+    )
     # CTranslate2 folders
     compute_type: str = "default"
     source_prefix: list[str] = Field(default_factory=list)
@@ -206,7 +214,7 @@ class ShortlistConfig(_Section):
         default=100, ge=0, description="Most frequent target pieces, allowed in every batch."
     )
     min_count: int = Field(
-        default=2, ge=1, description="Sentence pairs a (source, target) pair must be seen in."
+        default=1, ge=1, description="Sentence pairs a (source, target) pair must be seen in."
     )
 
 

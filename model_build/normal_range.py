@@ -60,6 +60,7 @@ def measure(
             beam_size=manifest.model.beam_size,
             max_decoding_length=256,
             return_scores=True,
+            use_vmap=manifest.model.vocabulary_map is not None,
         )
         for tokens_in, result in zip(batch, results, strict=True):
             out = len(result.hypotheses[0]) - len(target_prefix)

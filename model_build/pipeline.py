@@ -7,7 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 from model_build.config import BuildConfig
-from model_build.steps import STEP_NAMES, bundle, convert, distill, evaluate, prepare, train, vocab
+from model_build.steps import (
+    STEP_NAMES,
+    bundle,
+    convert,
+    distill,
+    evaluate,
+    prepare,
+    shortlist,
+    train,
+    vocab,
+)
 from model_build.workdir import Artifact, WorkDir
 
 log = logging.getLogger(__name__)
@@ -18,6 +28,7 @@ STEPS: dict[str, StepRun] = {
     "distill": distill.run,
     "vocab": vocab.run,
     "train": train.run,
+    "shortlist": shortlist.run,
     "convert": convert.run,
     "evaluate": evaluate.run,
     "bundle": bundle.run,
@@ -29,6 +40,9 @@ def run_step(name: str, config: BuildConfig, work: WorkDir, force: bool = False)
     if name == "distill" and config.train.data == "references":
         log.info("distill: not needed, the student learns from references (train.data)")
         return Artifact("distill", work.path("distill"), "", True, 0.0, {"not": "needed"})
+    if name == "shortlist" and not config.shortlist.enabled:
+        log.info("shortlist: off (shortlist.enabled), the student scores its whole vocabulary")
+        return Artifact("shortlist", work.path("shortlist"), "", True, 0.0, {"not": "enabled"})
     return STEPS[name](config, work, force)
 
 
@@ -51,6 +65,11 @@ def figures(artifact: Artifact) -> str:
             return (
                 f"{s['steps']} steps, best dev chrF {s['best_dev_chrf']} ({s['stopped_by']}), "
                 f"{s['parameters']:,} params, {s['precision']}"
+            )
+        case "shortlist" if "source_pieces" in s:
+            return (
+                f"{s['source_pieces']} source pieces x top {s['top_k']}, "
+                f"{s['always']} always allowed"
             )
         case "convert":
             return f"{s['quantization']} dev chrF {s['dev_chrf']} (float32 {s['dev_chrf_float32']})"

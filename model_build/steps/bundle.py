@@ -127,6 +127,7 @@ def build_manifest(config: BuildConfig, work: WorkDir) -> Manifest:
             beam_size=config.evaluate.beam_size,
             max_input_tokens=config.student.max_positions - 1,
             max_output_tokens=config.student.max_positions - 1,
+            vocabulary_map="model/vmap.txt" if converted.get("vocabulary_map") else None,
         ),
         data=TrainingData(
             sentences=trained["sentences"],

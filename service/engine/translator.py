@@ -80,6 +80,8 @@ class BundleTranslator:
     def __init__(self, folder: Path, manifest: Manifest, settings: ServiceSettings) -> None:
         self.manifest = manifest
         self.options = DecodeOptions.from_bundle(manifest, settings)
+        # The shortlist: the output layer scores only what the map allows for this batch.
+        self.use_vocabulary_map = manifest.model.vocabulary_map is not None
         self.max_input_tokens = manifest.model.max_input_tokens
         self.long_input_tokens = long_input_tokens(manifest, settings.long_sentence_factor)
         self._source_prefix = list(manifest.tokenizer.source_prefix)
@@ -121,6 +123,7 @@ class BundleTranslator:
             no_repeat_ngram_size=options.no_repeat_ngram_size,
             max_input_length=0,
             return_scores=True,
+            use_vmap=self.use_vocabulary_map,
         )
         skip = len(self._target_prefix)
         out: list[TranslatedSentence] = []
