@@ -46,6 +46,7 @@ class HFSeq2SeqTeacher(Teacher):
         if problems:
             raise ValueError("; ".join(problems))
         self._configure_tokenizer()
+        self.skip_ids = self.special_ids()
         model = AutoModelForSeq2SeqLM.from_pretrained(config.model, revision=config.revision)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
         self.model = model.to(self.device, dtype=dtype).eval()
@@ -132,8 +133,7 @@ class HFSeq2SeqTeacher(Teacher):
                 **extra,
             )
         # transformers 5 does not count language tokens (`__de__`) as special: drop them too.
-        skip = self.special_ids()
-        rows = [[i for i in row if i not in skip] for row in output.tolist()]
+        rows = [[i for i in row if i not in self.skip_ids] for row in output.tolist()]
         self.output_tokens += sum(len(row) for row in rows)
         texts: list[str] = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
         return [text.strip() for text in texts]
