@@ -252,21 +252,24 @@ def test_mt_service_is_the_server_and_needs_no_build_extra(tmp_path: Path) -> No
 # --- no noise: packaging warnings, Ctrl-C on `make serve` ---------------------------------
 
 
-def test_the_package_metadata_builds_without_a_single_warning(tmp_path: Path) -> None:
-    build = (
-        "import sys, setuptools.build_meta as backend; "
-        "print(backend.prepare_metadata_for_build_wheel(sys.argv[1]))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", build, str(tmp_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    info = tmp_path / done.stdout.strip().splitlines()[-1]
-    assert "License-Expression: Apache-2.0" in (info / "METADATA").read_text(encoding="utf-8")
+def test_the_package_and_its_editable_install_build_without_a_single_warning(
+    tmp_path: Path,
+) -> None:
+    """What `pip install .` and `make serve`'s `pip install -e .` run, warnings as errors."""
+    for hook in ("prepare_metadata_for_build_wheel", "build_editable"):
+        (tmp_path / hook).mkdir()
+        call = f"import sys, setuptools.build_meta as b; b.{hook}(sys.argv[1])"
+        done = subprocess.run(
+            [sys.executable, "-W", "error", "-c", call, str(tmp_path / hook)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    [info] = (tmp_path / "prepare_metadata_for_build_wheel").glob("*.dist-info/METADATA")
+    assert "License-Expression: Apache-2.0" in info.read_text(encoding="utf-8")
+    assert list((tmp_path / "build_editable").glob("*.editable-*.whl"))
 
 
 @needs_make
