@@ -29,8 +29,9 @@ setup: $(BIN)/python
 serve: setup-serve
 	exec $(BIN)/python -m service
 
-# Servers the integration tests start on loopback: Redis, Prometheus and its promtool.
-SERVERS := redis-server prometheus promtool
+# Servers the integration tests start on loopback: Redis, Prometheus and its promtool; and the
+# headless browser the web page's tests drive (Debian's chromium and its chromedriver).
+SERVERS := chromium chromedriver redis-server prometheus promtool
 missing_servers = $(strip $(foreach server,$(SERVERS),$(if $(shell command -v $(server)),,$(server))))
 can_install = $(and $(filter 0,$(shell id -u)),$(shell command -v apt-get))
 
@@ -38,7 +39,8 @@ can_install = $(and $(filter 0,$(shell id -u)),$(shell command -v apt-get))
 system-deps:
 ifneq ($(missing_servers),)
 	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server prometheus
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	  chromium chromium-driver redis-server prometheus
 endif
 
 # What `make test` brings itself: the servers, installed when missing where it can (root with

@@ -14,6 +14,8 @@ import pytest
 
 # The Debian/Ubuntu package that brings each server.
 PACKAGES = {"redis-server": "redis-server", "prometheus": "prometheus", "promtool": "prometheus"}
+# The headless browser of the web page's tests (tests/service/web).
+PACKAGES |= {"chromium": "chromium", "chromedriver": "chromium-driver"}
 
 
 def in_ci() -> bool:

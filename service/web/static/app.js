@@ -48,7 +48,8 @@ const languageNames = (() => {
   try { return new Intl.DisplayNames(["en"], { type: "language" }); } catch { return null; }
 })();
 function languageName(code) {
-  const name = languageNames ? languageNames.of(code) : null;
+  let name = null;
+  try { name = languageNames ? languageNames.of(code) : null; } catch { name = null; }
   return name && name !== code ? `${name} (${code})` : code;
 }
 
@@ -272,6 +273,12 @@ function showLastCost(usage) {
   $("cost-last").tBodies[0].replaceChildren(...rows);
 }
 
+function savingWords(saved, cost) {
+  if (cost <= 0) return "";
+  if (saved < 0) return `${usd(-saved)} more here`;
+  return `saved ${usd(saved)} (${Math.round((100 * saved) / cost)}%)`;
+}
+
 function showTotals(totals) {
   const paid = totals.blended_cost_usd;
   const rows = [
@@ -281,8 +288,7 @@ function showTotals(totals) {
   ];
   for (const [teacher, cost] of Object.entries(totals.teacher_equivalent_cost_usd)) {
     const saved = totals.savings_usd[teacher];
-    rows.push(costRow(`On ${teacher} instead`, usd(cost),
-      cost > 0 ? `saved ${usd(saved)} (${Math.round((100 * saved) / cost)}%)` : ""));
+    rows.push(costRow(`On ${teacher} instead`, usd(cost), savingWords(saved, cost)));
   }
   $("cost-total").tBodies[0].replaceChildren(...rows);
   $("cost-total").dataset.requests = String(totals.requests);
@@ -299,14 +305,16 @@ async function refreshTotals() {
 // -- the model ------------------------------------------------------------------------------
 
 function qualityTable(quality) {
-  const head = el("tr", {}, ...["Test set", "Student BLEU", "Teacher BLEU", "Kept"].map(
-    (name) => el("th", { scope: "col" }, name)));
+  const head = el("tr", {}, el("th", { scope: "col" }, "Test set"),
+    ...["Student BLEU", "Teacher BLEU", "Kept"].map(
+      (name) => el("th", { scope: "col", class: "n" }, name)));
   const rows = quality.map((q) => el("tr", {},
     el("th", { scope: "row" }, `${q.test_set} (${q.sentences})`),
     el("td", { class: "n" }, q.student_bleu.toFixed(1)),
     el("td", { class: "n" }, q.teacher_bleu === null ? "–" : q.teacher_bleu.toFixed(1)),
     el("td", { class: "n" }, q.bleu_kept_percent === null ? "–" : `${q.bleu_kept_percent}%`)));
-  return el("table", { class: "numbers" }, el("thead", {}, head), el("tbody", {}, ...rows));
+  const table = el("table", { class: "numbers" }, el("thead", {}, head), el("tbody", {}, ...rows));
+  return el("div", { class: "scroll" }, table); // test set names may not break
 }
 
 function modelCard(model) {
