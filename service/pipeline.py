@@ -2,7 +2,7 @@
 
 Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per request::
 
-    check limits -> prepare_text per text (sentences, placeholders masked)
+    check limits -> prepare_text per text (sentences, placeholders and glossary terms masked)
     -> cache lookup -> dispatcher (batched with other requests) -> cache insert
     -> fallbacks for sentences whose placeholders came back damaged (second round)
     -> restore per text (original whitespace and placeholders)
@@ -29,7 +29,7 @@ from service.routing import SentenceCheck, TextQuality, check_sentence, text_qua
 from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
-from service.text import PreparedText, prepare_text
+from service.text import PreparedText, TermFinder, prepare_text
 
 # Texts longer than this (all together) are prepared off the event loop.
 _INLINE_PREPARE_CHARS = 2_000
@@ -141,8 +141,14 @@ class TranslationPipeline:
                 raise InvalidTextError(f"text {number} is not valid Unicode") from None
 
     async def translate(
-        self, texts: list[str], source: str, target: str, context: RequestContext | None = None
+        self,
+        texts: list[str],
+        source: str,
+        target: str,
+        context: RequestContext | None = None,
+        terms: TermFinder | None = None,
     ) -> TranslationOutcome:
+        """`terms` finds the glossary terms to protect (``service.glossaries``)."""
         context = context if context is not None else RequestContext()
         model = self.registry.get(normalize_language(source), normalize_language(target))
         self.check_texts(texts)
@@ -158,6 +164,7 @@ class TranslationPipeline:
                     tokens_of.count,
                     translator.max_input_tokens,
                     translator.long_input_tokens,
+                    terms,
                 )
                 for text in texts
             ]

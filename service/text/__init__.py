@@ -10,6 +10,8 @@ Pure Python, no web framework: the serving code calls it around the translator.
   and come back verbatim. A translation that drops, duplicates or mangles a sentinel is detected;
   its sentence is then translated again as the pieces between the placeholders, which are put
   back verbatim in between, so no placeholder and no text is ever lost.
+- Protected terms (a glossary's source terms, found by the caller's ``protected`` finder) ride on
+  the same placeholders: the model sees a sentinel, the restore puts the target term there.
 - Segments with nothing to translate (whitespace, placeholders, numbers, punctuation) stay as is.
 - A sentence over ``max_tokens`` is cut after clause punctuation, else at spaces, into pieces that
   each fit; they are translated separately and rejoined. Nothing is truncated.
@@ -35,6 +37,11 @@ The flow, with ``translate(list[str]) -> list[str]`` being the model (batched, c
 {0: ['Hello']}
 """
 
-from service.text._prepare import PlaceholderMismatchError, PreparedText, prepare_text
+from service.text._prepare import (
+    PlaceholderMismatchError,
+    PreparedText,
+    TermFinder,
+    prepare_text,
+)
 
-__all__ = ["PlaceholderMismatchError", "PreparedText", "prepare_text"]
+__all__ = ["PlaceholderMismatchError", "PreparedText", "TermFinder", "prepare_text"]

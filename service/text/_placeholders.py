@@ -66,6 +66,33 @@ def mask(text: str) -> tuple[str, list[str]]:
     return "".join(out), originals
 
 
+def protect(
+    masked: str, originals: Sequence[str], spans: Sequence[tuple[int, int, str]]
+) -> tuple[str, list[str]]:
+    """Mask more spans of an already masked text, each coming back as its replacement.
+
+    How glossary terms ride on the placeholders: the model sees the term as a sentinel, and the
+    target term is put back in its place (by the same restore, fallback included). `spans` are
+    ``(start, end, replacement)`` in `masked`, in order, not overlapping, without a mark inside.
+    """
+    if not spans:
+        return masked, list(originals)
+    out: list[str] = []
+    merged: list[str] = []
+    done = taken = 0
+    for start, end, replacement in spans:
+        before = masked[done:start]
+        marks = before.count(MARK)
+        merged += originals[taken : taken + marks]
+        taken += marks
+        out += (before, MARK)
+        merged.append(replacement)
+        done = end
+    out.append(masked[done:])
+    merged += originals[taken:]
+    return "".join(out), merged
+
+
 def _comments(text: str) -> Iterator[tuple[int, int]]:
     """Spans of HTML comments: from ``<!--`` to the first ``-->`` after it, as browsers read them.
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from service.text._placeholders import MARK, fill_sentinels, mask, to_model_input, unmask
+from service.text._placeholders import (
+    MARK,
+    fill_sentinels,
+    mask,
+    protect,
+    to_model_input,
+    unmask,
+)
 from service.text._segment import (
     BLANK,
     cut_clauses,
@@ -15,6 +22,9 @@ from service.text._segment import (
     split_sentences,
     strip_blank,
 )
+
+TermFinder = Callable[[str], Sequence[tuple[int, int, str]]]
+"""Spans ``(start, end, replacement)`` of a masked text to protect (`protect`), in order."""
 
 
 class PlaceholderMismatchError(ValueError):
@@ -134,6 +144,7 @@ def prepare_text(
     count_tokens: Callable[[str], int],
     max_tokens: int,
     long_tokens: int | None = None,
+    protected: TermFinder | None = None,
 ) -> PreparedText:
     """Cut `text` into model inputs of at most `max_tokens` (by `count_tokens`) each.
 
@@ -142,13 +153,16 @@ def prepare_text(
     placeholders, numbers, punctuation) stay verbatim; a sentence over `long_tokens` (far longer
     than the model was trained on) is cut at clause boundaries; a clause still over
     ``REACH`` x `long_tokens` is cut into pieces of `long_tokens` (at spaces, as `fit` does),
-    and any other piece over `max_tokens` (the model's limit) likewise.
+    and any other piece over `max_tokens` (the model's limit) likewise. `protected` finds
+    spans (glossary terms) that reach the model as placeholders and come back as its replacement.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
     long_tokens = min(long_tokens or max_tokens, max_tokens)
     reach = min(REACH * long_tokens, max_tokens)
     masked, originals = mask(text)
+    if protected is not None:
+        masked, originals = protect(masked, originals, protected(masked))
     builder = _Builder(
         originals,
         fits=lambda piece: count_tokens(to_model_input(piece)) <= max_tokens,
