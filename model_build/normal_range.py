@@ -58,7 +58,7 @@ def measure(
             batch,
             target_prefix=[target_prefix] * len(batch) if target_prefix else None,
             beam_size=manifest.model.beam_size,
-            max_decoding_length=256,
+            max_decoding_length=manifest.model.max_output_tokens or manifest.model.max_input_tokens,
             return_scores=True,
             use_vmap=manifest.model.vocabulary_map is not None,
         )
