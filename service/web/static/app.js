@@ -425,6 +425,13 @@ function wireDropZone() {
 
 // -- start ----------------------------------------------------------------------------------
 
+function useKey() {
+  sessionStorage.setItem(KEY_STORAGE, $("api-key").value.trim());
+  $("api-key").value = "";
+  $("key-panel").hidden = true;
+  start();
+}
+
 function wire() {
   $("source-lang").addEventListener("change", onSourceChange);
   $("target-lang").addEventListener("change", () => { applyLanguages(); scheduleTranslation(0); });
@@ -438,11 +445,9 @@ function wire() {
   });
   $("translate").addEventListener("click", translateText);
   $("copy").addEventListener("click", copyTranslation);
-  $("use-key").addEventListener("click", () => {
-    sessionStorage.setItem(KEY_STORAGE, $("api-key").value.trim());
-    $("api-key").value = "";
-    $("key-panel").hidden = true;
-    start();
+  $("use-key").addEventListener("click", useKey);
+  $("api-key").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") useKey();
   });
   wireDropZone();
 }

@@ -26,6 +26,7 @@ from selenium.webdriver.support.ui import Select
 
 from service.settings import EMBEDDED_BUNDLES
 from tests.service.server import RunningService, running_service
+from tests.service.web.gateway import gateway
 from tests.system_deps import require_server
 
 REPO = Path(__file__).resolve().parents[3]
@@ -315,3 +316,23 @@ def test_screenshots_at_desktop_and_phone_width_without_sideways_scrolling(
     target = os.environ.get("UI_SCREENSHOTS")
     if target:
         shutil.copy(shot, REPO / target / f"web-{name}.png")
+
+
+def test_behind_a_gateway_that_wants_a_key_the_page_asks_and_keeps_it_in_the_tab_only(
+    browser: WebDriver, web_service: RunningService
+) -> None:
+    with gateway(web_service.url, key="s3cret") as url:
+        browser.get(f"{url}/")
+        panel = by_id(browser, "key-panel")
+        wait_for(panel.is_displayed)
+        assert "An API key is needed." in by_id(browser, "service-state").text
+
+        by_id(browser, "api-key").send_keys("s3cret", Keys.ENTER)
+
+        wait_for(lambda: "Ready" in by_id(browser, "service-state").text)
+        assert not panel.is_displayed()
+        assert translate_by_typing(browser, "A dog is running.")
+        stored = browser.execute_script(
+            "return [sessionStorage.getItem('mt-api-key'), localStorage.length]"
+        )
+        assert stored == ["s3cret", 0]
