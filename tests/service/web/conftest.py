@@ -11,7 +11,10 @@ import pytest
 
 from bundle import read_manifest, seal
 from service.settings import EMBEDDED_BUNDLES
+from tests.service.routing.conftest import teacher_dir
 from tests.service.server import RunningService, running_service
+
+__all__ = ["teacher_dir"]  # the cascade tests' tiny teacher, for the escalation case
 
 HOSTILE_REPORT = """# Hostile report <script>alert('report')</script>
 
@@ -44,4 +47,22 @@ def web_service(
 ) -> Iterator[RunningService]:
     log = tmp_path_factory.mktemp("web-logs") / "service.log"
     with running_service(web_models_dir, log, MT_UI_DEBOUNCE_MS="300") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def escalating_service(
+    tiny_bundle: Path, teacher_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """The tiny student with MT_ROUTING_MODE=escalate to the cascade tests' tiny teacher."""
+    student = tmp_path_factory.mktemp("escalating-student")
+    shutil.copytree(tiny_bundle, student / "en-de")
+    log = tmp_path_factory.mktemp("escalating-logs") / "service.log"
+    env = {
+        "MT_ROUTING_MODE": "escalate",
+        "MT_ROUTING_TEACHER_PROTOCOL": "bundle",
+        "MT_ROUTING_TEACHER_DIR": str(teacher_dir),
+        "MT_CACHE_SIZE": "0",
+    }
+    with running_service(student, log, **env) as running:
         yield running

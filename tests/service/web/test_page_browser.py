@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -25,11 +26,19 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
 from service.settings import EMBEDDED_BUNDLES
+from tests.service.routing.conftest import CAPTION, ODD
 from tests.service.server import RunningService, running_service
 from tests.service.web.gateway import gateway
 from tests.system_deps import require_server
 
 REPO = Path(__file__).resolve().parents[3]
+# Every text the document status line shows, in order.
+RECORD_DOCUMENT_STATUS = """
+window.statuses = [];
+const line = document.getElementById("doc-status");
+new MutationObserver(() => window.statuses.push(line.textContent))
+  .observe(line, {childList: true, characterData: true, subtree: true});
+"""
 # Two captions of the kind the embedded student was trained on.
 SCREENSHOT_TEXT = "A man in a blue shirt is standing on a ladder. Two dogs play in the snow."
 HOSTILE = '<script>document.title = "pwned"</script> A dog. <img src=x onerror="alert(1)">'
@@ -200,6 +209,7 @@ def test_a_docx_is_uploaded_followed_and_downloaded_translated(
     upload = tmp_path / "captions.docx"
     document.save(str(upload))
 
+    page.execute_script(RECORD_DOCUMENT_STATUS)
     by_id(page, "document-file").send_keys(str(upload))
 
     link = by_id(page, "doc-download")
@@ -207,6 +217,9 @@ def test_a_docx_is_uploaded_followed_and_downloaded_translated(
     assert "captions.docx is translated" in by_id(page, "doc-status").text
     bar = by_id(page, "doc-progress")
     assert bar.get_attribute("value") == bar.get_attribute("max")
+    shown = page.execute_script("return window.statuses")
+    assert shown[0] == "Uploading captions.docx…"
+    assert any(re.fullmatch(r"captions.docx: \d+ of 2 segments translated.*", s) for s in shown)
     link.click()
     saved = downloads / "captions.docx"
     wait_for(saved.is_file)
@@ -336,3 +349,27 @@ def test_behind_a_gateway_that_wants_a_key_the_page_asks_and_keeps_it_in_the_tab
             "return [sessionStorage.getItem('mt-api-key'), localStorage.length]"
         )
         assert stored == ["s3cret", 0]
+
+
+def test_a_sentence_the_student_was_unsure_of_is_listed_with_its_reason(page: WebDriver) -> None:
+    translate_by_typing(page, f"{CAPTION} {ODD[0]}")
+
+    [flagged] = page.find_elements(By.CSS_SELECTOR, "#flagged li")
+    assert flagged.find_element(By.TAG_NAME, "q").text == ODD[0]
+    assert flagged.find_element(By.TAG_NAME, "q").get_attribute("lang") == "en"
+    assert "kept from the student: the model was unsure of its words." in flagged.text
+    assert "likely wrong" in by_id(page, "quality").text
+    assert "low" in (by_id(page, "result").get_attribute("class") or "")
+
+
+def test_a_sentence_the_teacher_translated_instead_is_shown_so_with_its_cost(
+    browser: WebDriver, escalating_service: RunningService
+) -> None:
+    browser.get(f"{escalating_service.url}/")
+    wait_for(lambda: "Ready" in by_id(browser, "service-state").text)
+
+    translate_by_typing(browser, f"{CAPTION} {ODD[0]}")
+
+    [flagged] = browser.find_elements(By.CSS_SELECTOR, "#flagged li")
+    assert "translated by the teacher model" in flagged.text
+    assert "Teacher, escalated sentences" in by_id(browser, "cost-last").text
