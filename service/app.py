@@ -25,15 +25,18 @@ from starlette.requests import ClientDisconnect
 
 from service.api.deepl.api_router import router as deepl_router
 from service.api.deepl.errors import deepl_error_body, deepl_status, is_deepl_path
+from service.api.glossaries import include_glossaries
 from service.api.health import router as health_router
 from service.api.metrics import router as metrics_router
 from service.api.openapi import install_openapi
 from service.api.v1.api_router import router as v1_router
+from service.auth import AuthSettings, include_auth
 from service.cost import CostAccounting, CostSettings, load_cost_settings
 from service.documents import DocumentSettings, include_documents
 from service.engine.dispatcher import BatchListener
 from service.engine.registry import ModelRegistry
 from service.errors import ClientDisconnectedError, ServiceError
+from service.glossaries import GlossarySettings
 from service.metrics import ServiceMetrics
 from service.middleware import BodyLimitMiddleware, MetricsMiddleware
 from service.pipeline import TranslationPipeline
@@ -201,6 +204,7 @@ def build_app(
             registry,
             settings,
             usage_listeners=[
+                *auth.listeners,  # first: a translation over its key's quota is refused
                 metrics.observe_usage,
                 usage.add,
                 cost.observe_usage,
@@ -237,6 +241,8 @@ def build_app(
             await starting  # a load in progress finishes (its thread cannot be interrupted)
             logger.info("draining: finishing queued work")
             await asyncio.to_thread(documents.close)
+            await asyncio.to_thread(glossaries.close)
+            await asyncio.to_thread(auth.close)
             runtime: Runtime | None = getattr(app.state, "runtime", None)
             if runtime is not None:
                 await asyncio.to_thread(runtime.registry.stop)
@@ -263,6 +269,7 @@ def build_app(
     app.include_router(deepl_router)
     app.include_router(metrics_router)
     documents = include_documents(app, settings=DocumentSettings())
+    glossaries = include_glossaries(app, GlossarySettings())
     web_totals = include_web(app, WebSettings())
     app.add_middleware(
         BodyLimitMiddleware,
@@ -270,5 +277,7 @@ def build_app(
         exempt_prefixes=DOCUMENT_UPLOAD_PATHS,
         error_body=error_body_bytes,
     )
+    # Between the two: a refused key is counted in the metrics, and answered before the body.
+    auth = include_auth(app, AuthSettings(), metrics.registry, error_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -21,7 +21,7 @@ from service.settings import ServiceSettings
 
 _DESCRIPTIONS = {
     400: "Bad request: a direction no bundle serves, or a malformed form",
-    404: "No such job (unknown, deleted or expired)",
+    404: "No such job or glossary (unknown, deleted or expired)",
     409: "The job is not done yet, or it failed",
     413: "Over a limit: body bytes, texts or characters (see the error code)",
     415: "The document type is not supported or does not match its content",

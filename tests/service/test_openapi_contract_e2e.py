@@ -132,6 +132,10 @@ def test_every_deepl_error_is_declared_in_deepls_shape_and_statuses(
         "/v2/document",
         "/v2/document/{document_id}",
         "/v2/document/{document_id}/result",
+        "/v2/glossaries",
+        "/v2/glossaries/{glossary_id}",
+        "/v2/glossaries/{glossary_id}/entries",
+        "/v2/glossary-language-pairs",
     }
     deepl_ref = {"$ref": "#/components/schemas/DeepLErrorResponse"}
     assert all(schema == deepl_ref for schema in errors.values()), errors

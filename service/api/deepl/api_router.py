@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from service.api.deepl import serving
 from service.api.deepl.protocol import (
+    DeepLErrorResponse,
     DeepLLanguage,
     DeepLTranslateRequest,
     DeepLTranslateResponse,
@@ -22,7 +23,9 @@ from service.api.deepl.protocol import (
 )
 from service.api.deps import RuntimeDep, unless_disconnected
 from service.api.openapi import deepl_error_responses
+from service.auth import key_usage
 from service.errors import InvalidRequestError
+from service.glossaries import GlossaryService
 
 router = APIRouter(prefix="/v2", tags=["deepl"])
 
@@ -59,7 +62,10 @@ def _validation_message(error: ValidationError) -> str:
 @router.post(
     "/translate",
     response_model=DeepLTranslateResponse,
-    responses=deepl_error_responses(400, 413, 429, 503),
+    responses={
+        **deepl_error_responses(400, 413, 429, 503),
+        404: {"model": DeepLErrorResponse, "description": "No such glossary"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -73,7 +79,8 @@ def _validation_message(error: ValidationError) -> str:
     },
 )
 async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResponse:
-    """DeepL-compatible text translation: ``text`` list, ``source_lang``, ``target_lang``."""
+    """DeepL-compatible text translation: ``text`` list, ``source_lang``, ``target_lang``,
+    ``glossary_id`` (``/v2/glossaries``)."""
     fields = await _body_fields(request)
     if isinstance(fields.get("text"), str):
         fields["text"] = [fields["text"]]
@@ -81,7 +88,10 @@ async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResp
         body = DeepLTranslateRequest.model_validate(fields)
     except ValidationError as error:
         raise InvalidRequestError(_validation_message(error)) from None
-    return await unless_disconnected(request, serving.translate(runtime.pipeline, body))
+    glossaries: GlossaryService = request.app.state.glossaries
+    terms = await glossaries.terms_for(body.source_lang, body.target_lang, body.glossary_id)
+    work = serving.translate(runtime.pipeline, body, terms)
+    return await unless_disconnected(request, work)
 
 
 # GET and POST each get their own operation id (one route with both would repeat it).
@@ -116,6 +126,11 @@ async def languages(
 
 @router.get("/usage", operation_id="deepl_usage", responses=deepl_error_responses(503))
 @router.post("/usage", operation_id="deepl_usage_form", responses=deepl_error_responses(413, 503))
-async def usage(runtime: RuntimeDep) -> DeepLUsage:
-    """Characters translated by this process (DeepL's usage shape)."""
+async def usage(request: Request, runtime: RuntimeDep) -> DeepLUsage:
+    """With API keys on, the key's characters this period and its quota; else the
+    characters translated by this process (DeepL's usage shape)."""
+    own = await key_usage(request)
+    if own is not None:
+        limit = own.character_limit or serving.CHARACTER_LIMIT
+        return DeepLUsage(character_count=own.character_count, character_limit=limit)
     return serving.usage(runtime.usage)

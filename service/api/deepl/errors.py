@@ -25,6 +25,8 @@ _STATUS_BY_CODE = {
     "quota_exceeded": 456,  # ours: 429, as a quota is a rate limit to a generic client
     "document_not_ready": 503,  # ours: 409; DeepL clients wait and retry on 503
     "document_failed": 400,  # ours: 409
+    "glossary_too_large": 400,  # ours: 413; DeepL refuses an oversized glossary as a bad request
+    "glossary_store_full": 400,  # ours: 409
 }
 # What the OpenAPI document declares for a status a /v2 route declares: every DeepL status
 # its errors may become. A route that can raise QuotaExceededError declares 456 itself.

@@ -10,7 +10,7 @@ from service.api.v1.protocol import Texts
 
 class DeepLTranslateRequest(BaseModel):
     """`POST /v2/translate`, from a JSON or a form body; options we do not implement
-    (formality, glossary_id, tag_handling, ...) are accepted and ignored."""
+    (formality, tag_handling, ...) are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -23,6 +23,11 @@ class DeepLTranslateRequest(BaseModel):
         max_length=35,
         json_schema_extra=language_schema(),
         description="e.g. EN; may be left out when one bundle translates into target_lang.",
+    )
+    glossary_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A glossary from POST /v2/glossaries; needs source_lang.",
     )
 
 

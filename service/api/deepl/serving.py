@@ -13,6 +13,7 @@ from service.engine.registry import ModelRegistry
 from service.errors import UnsupportedDirectionError
 from service.pipeline import TranslationPipeline, normalize_language
 from service.runtime import UsageTotals
+from service.text import TermFinder
 
 # DeepL reports no limit for its unlimited plans either; this is what clients read as "none".
 CHARACTER_LIMIT = 1_000_000_000_000
@@ -61,7 +62,9 @@ def _name(code: str) -> str:
 
 
 async def translate(
-    pipeline: TranslationPipeline, request: DeepLTranslateRequest
+    pipeline: TranslationPipeline,
+    request: DeepLTranslateRequest,
+    terms: TermFinder | None = None,
 ) -> DeepLTranslateResponse:
     target = normalize_language(request.target_lang)
     if request.source_lang:
@@ -74,7 +77,7 @@ async def translate(
                 f"into {target}"
             )
         source = candidates[0]
-    outcome = await pipeline.translate(request.text, source, target)
+    outcome = await pipeline.translate(request.text, source, target, terms=terms)
     detected = outcome.model.manifest.source_lang.upper()
     return DeepLTranslateResponse(
         translations=[

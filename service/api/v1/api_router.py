@@ -12,6 +12,7 @@ from service.api.v1.protocol import (
     TranslateRequest,
     TranslateResponse,
 )
+from service.glossaries import GlossaryService
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 
@@ -19,16 +20,19 @@ router = APIRouter(prefix="/v1", tags=["v1"])
 @router.post(
     "/translate",
     response_model=TranslateResponse,
-    responses=error_responses(400, 413, 422, 429, 503),
+    responses=error_responses(400, 404, 413, 422, 429, 503),
 )
 async def translate(
     body: TranslateRequest, request: Request, runtime: RuntimeDep
 ) -> TranslateResponse:
     """Translate one text or a list of texts; translations come back in input order.
 
-    Whitespace, line breaks and placeholders (``{name}``, ``%s``, tags, URLs...) are kept.
+    Whitespace, line breaks and placeholders (``{name}``, ``%s``, tags, URLs...) are kept;
+    the terms of ``glossary_id`` or of the inline ``glossary`` come back as their targets.
     """
-    return await unless_disconnected(request, serving.translate(runtime.pipeline, body))
+    glossaries: GlossaryService = request.app.state.glossaries
+    terms = await glossaries.terms_for(body.source, body.target, body.glossary_id, body.glossary)
+    return await unless_disconnected(request, serving.translate(runtime.pipeline, body, terms))
 
 
 @router.get("/languages", response_model=LanguagesResponse, responses=error_responses(503))

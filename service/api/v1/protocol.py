@@ -36,6 +36,14 @@ class TranslateRequest(BaseModel):
         json_schema_extra=language_schema(),
         description="Target language, e.g. 'de'.",
     )
+    glossary_id: str | None = Field(
+        default=None, max_length=64, description="A glossary from POST /v2/glossaries."
+    )
+    glossary: dict[str, str] | None = Field(
+        default=None,
+        description="Inline glossary for this request only: source term -> target term "
+        "(the rules of /v2/glossaries; not with glossary_id).",
+    )
 
     def texts(self) -> list[str]:
         return [self.text] if isinstance(self.text, str) else list(self.text)

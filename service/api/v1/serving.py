@@ -14,10 +14,13 @@ from service.api.v1.protocol import (
 from service.engine.registry import ModelRegistry
 from service.pipeline import TranslationPipeline
 from service.routing import TextQuality
+from service.text import TermFinder
 
 
-async def translate(pipeline: TranslationPipeline, request: TranslateRequest) -> TranslateResponse:
-    outcome = await pipeline.translate(request.texts(), request.source, request.target)
+async def translate(
+    pipeline: TranslationPipeline, request: TranslateRequest, terms: TermFinder | None = None
+) -> TranslateResponse:
+    outcome = await pipeline.translate(request.texts(), request.source, request.target, terms=terms)
     return TranslateResponse(
         translations=outcome.translations,
         model=outcome.model.manifest.name,
