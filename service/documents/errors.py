@@ -10,7 +10,8 @@ parser output, paths or stack details::
     ├── UnsupportedDocumentError         415  unknown content, or not what the name says
     ├── UnsafeDocumentError              422  DTDs, entities, deep nesting, zip bombs, zip-slip
     ├── CorruptDocumentError             422  broken archive or markup
-    ├── EncryptedDocumentError           422  password-protected archive
+    ├── EncryptedDocumentError           422  password-protected archive, ODF or PDF; DRM EPUB
+    ├── NoTextLayerError                 422  a PDF without text (a scan): no OCR here
     ├── DocumentTimeBudgetExceededError  422  the per-document time budget ran out
     ├── InvalidDocumentRequestError      400  missing/invalid form fields
     ├── JobNotFoundError                 404  unknown, deleted or expired job
@@ -73,6 +74,12 @@ class EncryptedDocumentError(DocumentError):
     code = "encrypted_document"
     status_code = 422
     default_message = "The document is encrypted; upload it without a password."
+
+
+class NoTextLayerError(DocumentError):
+    code = "no_text_layer"
+    status_code = 422
+    default_message = "The PDF has no text layer (a scan?); run OCR on it first."
 
 
 class DocumentTimeBudgetExceededError(DocumentError):

@@ -31,6 +31,11 @@ class DocumentSettings(BaseSettings):
         default=200.0, gt=1, description="max uncompressed/compressed per entry"
     )
     xml_max_depth: int = Field(default=256, gt=0)
+    pdf_max_pages: int = Field(default=500, gt=0, description="pages of a PDF")
+    pdf_max_objects: int = Field(default=200_000, gt=0, description="objects of a PDF")
+    pdf_max_stream_bytes: int = Field(
+        default=16 * 1024 * 1024, gt=0, description="decoded bytes of one PDF stream"
+    )
     existing_translations: Literal["keep", "overwrite"] = Field(
         default="keep",
         description="XLIFF targets and PO msgstrs a translator already wrote: kept, or replaced",

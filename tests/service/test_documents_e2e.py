@@ -10,10 +10,12 @@ import deepl
 import httpx
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from service.documents.formats import detect
 from tests.service.documents.test_formats_epub import epub
 from tests.service.documents.test_formats_opendocument import _odp, _ods, _odt
+from tests.service.documents.test_formats_pdf import real_looking_pdf
 from tests.service.server import RunningService
 
 
@@ -79,3 +81,14 @@ def test_the_official_deepl_client_translates_opendocument_and_epub(
     assert list(after) == list(before)
     changed = [name for name in before if before[name] != after[name]]
     assert changed and all(name.endswith((".xml", ".xhtml", ".opf", ".ncx")) for name in changed)
+
+
+def test_the_official_deepl_client_translates_a_pdf_page_for_page(service: RunningService) -> None:
+    source = real_looking_pdf()
+    translated = io.BytesIO()
+    deepl.Translator("any-key:fx", server_url=service.url).translate_document(
+        io.BytesIO(source), translated, source_lang="EN", target_lang="DE", filename="report.pdf"
+    )
+    before, after = PdfReader(io.BytesIO(source)), PdfReader(io.BytesIO(translated.getvalue()))
+    assert [p.mediabox for p in after.pages] == [p.mediabox for p in before.pages]
+    assert after.pages[0].extract_text() != before.pages[0].extract_text()

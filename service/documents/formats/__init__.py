@@ -15,6 +15,7 @@ from service.documents.formats.epub import EpubFormat
 from service.documents.formats.html import HtmlFormat, XhtmlFormat
 from service.documents.formats.markdown import MarkdownFormat
 from service.documents.formats.odf import OdpFormat, OdsFormat, OdtFormat
+from service.documents.formats.pdf import PdfFormat
 from service.documents.formats.po import PoFormat
 from service.documents.formats.pptx import PptxFormat
 from service.documents.formats.srt import SrtFormat
@@ -34,6 +35,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     OdpFormat(),
     OdsFormat(),
     EpubFormat(),
+    PdfFormat(),
     XliffFormat(),
     XhtmlFormat(),
     SrtFormat(),

@@ -1,5 +1,5 @@
-"""Hostile OpenDocument and EPUB files: a typed 4xx in under a second, with bounded memory and no
-temporary file, like every other container (tests/service/documents/test_safety.py)."""
+"""Hostile OpenDocument, EPUB and PDF files: a typed 4xx in under a second, with bounded memory
+and no temporary file, like every other container (tests/service/documents/test_safety.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reportlab.pdfgen import canvas
 
 from service.documents.errors import (
     CorruptDocumentError,
     DocumentError,
     EncryptedDocumentError,
+    NoTextLayerError,
     UnsafeDocumentError,
     UnsupportedDocumentError,
 )
@@ -24,6 +26,7 @@ from service.documents.formats import detect
 from tests.service.documents.test_formats_epub import CONTAINER_XML, epub
 from tests.service.documents.test_formats_office import _docx
 from tests.service.documents.test_formats_opendocument import _odt
+from tests.service.documents.test_formats_pdf import real_looking_pdf, scanned_pdf
 from tests.service.documents.test_safety import (
     GIGABYTE_BOMB,
     RawEntry,
@@ -128,6 +131,43 @@ def epub_without_rootfile() -> bytes:
     return epub_with({"META-INF/container.xml": CONTAINER_XML.replace(b"rootfile ", b"other ")})
 
 
+def hand_written_pdf(content: bytes, stream_dictionary: bytes = b"") -> bytes:
+    """A one-page PDF whose page shows `content`, with a correct cross-reference table."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d %s >>\nstream\n" % (len(content), stream_dictionary)
+        + content
+        + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def pdf_stream_bomb() -> bytes:
+    """A content stream that inflates to 1 GiB (zlib header, then the raw deflate bomb)."""
+    return hand_written_pdf(b"x\x9c" + GIGABYTE_BOMB, b"/Filter /FlateDecode")
+
+
+def pdf_encrypted() -> bytes:
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out, encrypt="secret")
+    sheet.drawString(72, 720, "Confidential minutes of the meeting.")
+    sheet.save()
+    return out.getvalue()
+
+
 def truncated(build: Callable[[], bytes]) -> Callable[[], bytes]:
     return lambda: build()[: len(build()) // 2]
 
@@ -153,6 +193,22 @@ CASES: dict[str, Case] = {
     "epub: truncated": (truncated(epub), "a.epub", CorruptDocumentError),
     "epub: named .odt": (epub, "a.odt", UnsupportedDocumentError),
     "epub: content is an odt": (_odt, "a.epub", UnsupportedDocumentError),
+    "pdf: content stream inflating to 1 GiB": (pdf_stream_bomb, "a.pdf", UnsafeDocumentError),
+    "pdf: 100,000 nested arrays in a content stream": (
+        lambda: hand_written_pdf(b"BT /F1 12 Tf " + b"[" * 100_000 + b" TJ ET"),
+        "a.pdf",
+        UnsafeDocumentError,
+    ),
+    "pdf: deep object nesting": (
+        lambda: b"%PDF-1.4\n1 0 obj\n" + b"<< /A " * 100_000 + b"\nendobj\n",
+        "a.pdf",
+        UnsafeDocumentError,
+    ),
+    "pdf: password-protected": (pdf_encrypted, "a.pdf", EncryptedDocumentError),
+    "pdf: truncated": (truncated(real_looking_pdf), "a.pdf", CorruptDocumentError),
+    "pdf: a scan without text": (scanned_pdf, "a.pdf", NoTextLayerError),
+    "pdf: named .docx": (real_looking_pdf, "a.docx", UnsupportedDocumentError),
+    "pdf: content is a docx": (_docx, "a.pdf", UnsupportedDocumentError),
     "odt: mimetype missing": (
         lambda: raw_zip([stored("content.xml", _CONTENT.format(body="").encode())]),
         "a.odt",
