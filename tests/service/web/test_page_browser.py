@@ -39,6 +39,14 @@ const line = document.getElementById("doc-status");
 new MutationObserver(() => window.statuses.push(line.textContent))
   .observe(line, {childList: true, characterData: true, subtree: true});
 """
+# What a person dropping a file does: a drop event carrying it, on the drop zone.
+DROP_TEXT_FILE = """
+const transfer = new DataTransfer();
+transfer.items.add(new File([arguments[1]], arguments[0], {type: "text/plain"}));
+const zone = document.getElementById("drop-zone");
+zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
+zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+"""
 # Two captions of the kind the embedded student was trained on.
 SCREENSHOT_TEXT = "A man in a blue shirt is standing on a ladder. Two dogs play in the snow."
 HOSTILE = '<script>document.title = "pwned"</script> A dog. <img src=x onerror="alert(1)">'
@@ -373,3 +381,12 @@ def test_a_sentence_the_teacher_translated_instead_is_shown_so_with_its_cost(
     [flagged] = browser.find_elements(By.CSS_SELECTOR, "#flagged li")
     assert "translated by the teacher model" in flagged.text
     assert "Teacher, escalated sentences" in by_id(browser, "cost-last").text
+
+
+def test_a_file_dropped_on_the_zone_is_translated(page: WebDriver) -> None:
+    page.execute_script(DROP_TEXT_FILE, "notes.txt", "A dog is running in the park.\n")
+
+    link = by_id(page, "doc-download")
+    wait_for(link.is_displayed)
+    assert link.get_attribute("download") == "notes.txt"
+    assert "notes.txt is translated" in by_id(page, "doc-status").text
