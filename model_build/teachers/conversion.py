@@ -17,15 +17,9 @@ import shutil
 from pathlib import Path
 
 from model_build.config import TeacherConfig
+from model_build.teachers.ctranslate2 import SPM_LAYOUTS
 
 log = logging.getLogger(__name__)
-
-# SentencePiece files of hub checkpoints: OPUS-MT has one per side, the others one joint model.
-SPM_LAYOUTS = (
-    ("source.spm", "target.spm"),
-    ("sentencepiece.bpe.model", "sentencepiece.bpe.model"),
-    ("spiece.model", "spiece.model"),
-)
 
 
 def convert_teacher(checkpoint: Path, out: Path, quantization: str = "int8") -> Path:

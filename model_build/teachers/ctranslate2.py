@@ -18,6 +18,22 @@ from model_build.teachers.base import Teacher
 from model_build.teachers.language_codes import is_language_token
 
 SPECIALS = {"<s>", "</s>", "<unk>", "<pad>", "<mask>", "<blank>"}
+# SentencePiece files beside model.bin: ours, or a hub checkpoint's copied by
+# `ct2-transformers-converter --copy_files` (one joint model for NLLB, M2M100, mBART, T5).
+SPM_LAYOUTS = (
+    ("source.spm", "target.spm"),
+    ("sentencepiece.bpe.model", "sentencepiece.bpe.model"),
+    ("spiece.model", "spiece.model"),
+)
+
+
+def spm_files(folder: Path) -> tuple[Path, Path] | None:
+    """The source and target SentencePiece models of a CTranslate2 teacher folder."""
+    for source, target in SPM_LAYOUTS:
+        if (folder / source).is_file() and (folder / target).is_file():
+            return folder / source, folder / target
+    return None
+
 
 # On CPU a call is cut into sub-batches of this many sentences that the replicas translate
 # in parallel (16 was the fastest of 16/32/64 for both the tiny student and a 6+6 teacher).
@@ -90,14 +106,15 @@ def model_vocabulary(model_dir: Path, side: str) -> set[str]:
     return set()
 
 
-def prefix_problems(folder: Path, config: TeacherConfig) -> list[str]:
+def prefix_problems(folder: Path, config: TeacherConfig, spms: tuple[Path, Path]) -> list[str]:
     """Prefix tokens that are not language tokens of the model (garbage when forced)."""
     import sentencepiece as spm
 
     problems = []
     for side, prefix in (("source", config.source_prefix), ("target", config.target_prefix)):
         vocabulary = model_vocabulary(folder, side)
-        pieces = spm.SentencePieceProcessor(model_file=str(folder / f"{side}.spm"))
+        model_file = spms[0] if side == "source" else spms[1]
+        pieces = spm.SentencePieceProcessor(model_file=str(model_file))
         ordinary = {pieces.id_to_piece(i) for i in range(pieces.get_piece_size())}
         codes = {t for t in vocabulary if is_language_token(t) or t not in ordinary} - SPECIALS
         for token in prefix:
@@ -141,7 +158,8 @@ def spm_codec_for(folder: Path, config: TeacherConfig | None = None) -> tuple[Pa
     """The CTranslate2 model folder and tokenizer of a plain CT2 folder or a bundle."""
     source_prefix = list(config.source_prefix) if config else []
     target_prefix = list(config.target_prefix) if config else []
-    model_dir, source_spm, target_spm = folder, folder / "source.spm", folder / "target.spm"
+    model_dir = folder
+    source_spm, target_spm = spm_files(folder) or (folder / "source.spm", folder / "target.spm")
     if (folder / "bundle.json").is_file():
         from bundle import read_manifest
 
@@ -205,12 +223,13 @@ class CTranslate2Teacher(Teacher):
         folder = Path(config.model)
         if (folder / "bundle.json").is_file():
             return []
-        missing = [
-            f"CTranslate2 teacher folder {folder} has no {name}"
-            for name in ("model.bin", "source.spm", "target.spm")
-            if not (folder / name).is_file()
-        ]
-        return missing or prefix_problems(folder, config)
+        spms = spm_files(folder)
+        missing = [] if (folder / "model.bin").is_file() else ["model.bin"]
+        if spms is None:
+            missing.append("source.spm and target.spm (or the checkpoint's SentencePiece model)")
+        if missing or spms is None:
+            return [f"CTranslate2 teacher folder {folder} has no {name}" for name in missing]
+        return prefix_problems(folder, config, spms)
 
     @property
     def batch_sentences(self) -> int:

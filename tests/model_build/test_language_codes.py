@@ -159,3 +159,22 @@ def test_a_ctranslate2_teachers_prefixes_must_be_language_tokens_of_its_model(
     assert bad[0].startswith(
         f"teacher: teacher.target_prefix: 'xxx_Latn' is not a language token of {folder}"
     )
+
+
+def test_a_folder_the_user_converted_with_ct2_transformers_converter_is_a_teacher(
+    tmp_path: Path, snapshots: dict[str, Path]
+) -> None:
+    """`ct2-transformers-converter --copy_files sentencepiece.bpe.model`: no source.spm."""
+    from ctranslate2.converters import TransformersConverter
+
+    from model_build.teachers.ctranslate2 import CTranslate2Teacher
+
+    folder = tmp_path / "user-ct2"
+    TransformersConverter(str(snapshots["nllb"]), copy_files=["sentencepiece.bpe.model"]).convert(
+        str(folder)
+    )
+    config = TeacherConfig(family="ctranslate2", model=str(folder), source_prefix=["eng_Latn"],
+                           target_prefix=["deu_Latn"])  # fmt: skip
+    assert CTranslate2Teacher.check(config, "en", "de", check_endpoint=False) == []
+    teacher = CTranslate2Teacher(config, "en", "de", beam_size=1, max_length=8, threads=1)
+    assert len(teacher.translate(["A dog."])) == 1
