@@ -68,7 +68,7 @@ def test_a_marian_teacher_builds_a_bundle_that_verifies_and_translates(
     assert "| teacher (CTranslate2 int8) |" in (bundle / "report.md").read_text()
     outputs = translate_like_the_service(bundle, ["A dog is running in the park.", "A man."])
     assert len(outputs) == 2 and all(isinstance(text, str) for text in outputs)
-    assert statuses(output) == {**dict.fromkeys(STEP_NAMES, "ran"), "shortlist": "skipped"}  # off
+    assert set(statuses(output).values()) == {"ran"}
 
 
 def test_a_second_run_skips_every_finished_step(marian_build: tuple[Path, str]) -> None:

@@ -75,3 +75,17 @@ def test_a_build_with_the_shortlist_serves_with_its_map_declared_and_sealed(
     assert manifest.model.vocabulary_map == "model/vmap.txt"
     assert "model/vmap.txt" in manifest.files
     assert "shortlist" in result.output and "source pieces x top 5" in result.output
+
+
+@pytest.mark.slow
+def test_a_build_with_the_shortlist_off_has_no_map_anywhere(
+    tmp_path: Path, tiny_teacher: Path, caption_files: Path
+) -> None:
+    config = write_config(tmp_path, tiny_teacher, caption_files, shortlist__enabled=False)
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 0, result.output
+    bundle = tmp_path / "work" / "bundles" / "en-de"
+    manifest = open_verified(bundle)
+    assert manifest.model.vocabulary_map is None
+    assert not (bundle / "model" / "vmap.txt").exists()
+    assert not (tmp_path / "work" / "shortlist").exists()
