@@ -51,8 +51,8 @@ def tokenizer_info(config: TeacherConfig, source_lang: str, target_lang: str) ->
     if config.family == "marian" and config.target_code:
         source_prefix = [config.target_code]  # multi-target OPUS-MT: `>>de<<` first
     if config.family == "m2m100":
-        source_prefix = [f"__{config.source_code or source_lang}__"]
-        target_prefix = [f"__{config.target_code or target_lang}__"]
+        source_prefix = [config.source_code or f"__{source_lang}__"]  # overrides verbatim
+        target_prefix = [config.target_code or f"__{target_lang}__"]
     return TokenizerInfo(source_prefix=source_prefix, target_prefix=target_prefix)
 
 
