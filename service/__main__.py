@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     except RoutingConfigError as error:  # a bad MT_ROUTING_ value (the message names it)
         logger.error("invalid MT_ROUTING_ settings: %s", error)
         sys.exit(2)
+    except ValidationError as error:  # a bad value of another part's settings (MT_AUTH_, ...)
+        logger.error("invalid settings: %s", error)
+        sys.exit(2)
 
     config = uvicorn.Config(
         app,

@@ -242,12 +242,12 @@ def build_app(
             logger.info("draining: finishing queued work")
             await asyncio.to_thread(documents.close)
             await asyncio.to_thread(glossaries.close)
-            await asyncio.to_thread(auth.close)
             runtime: Runtime | None = getattr(app.state, "runtime", None)
             if runtime is not None:
                 await asyncio.to_thread(runtime.registry.stop)
             await cost.shadow.close()
             await router.close()
+            await asyncio.to_thread(auth.close)
             logger.info("stopped")
 
     # /docs and /redoc load Swagger UI and ReDoc from the service itself (offline nodes);

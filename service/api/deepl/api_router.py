@@ -1,7 +1,7 @@
 """DeepL v2 routes: ``/v2/translate`` (form or JSON body), ``/v2/languages``, ``/v2/usage``.
 
-The ``Authorization: DeepL-Auth-Key ...`` header DeepL clients send is accepted; access
-control belongs in front of the service (this surface exists so clients work unchanged).
+The ``Authorization: DeepL-Auth-Key ...`` header DeepL clients send is checked when API keys
+are on (``service.auth``, ``MT_AUTH_ENABLED``), and accepted as it is when they are off.
 Errors are answered in DeepL's shape and statuses (``service.api.deepl.errors``).
 """
 

@@ -1,0 +1,5 @@
+import sys
+
+from service.auth.cli import main
+
+sys.exit(main())
