@@ -8,7 +8,9 @@ PyMuPDF would do all three but is AGPL, which the project's Apache-2.0 licence c
 On a page with a translated block, the text-showing operators of the page's own content stream
 are removed (everything else stays: images, vector graphics, colours, clipping) and every block
 is set again into its own box, in the standard font of its weight, its colour and at most its
-size: the size shrinks until the lines fit the box, so text never runs onto other content. Text
+size: the size shrinks until the lines fit the box, so text never runs onto other content (a
+block that would shrink below 80% may first widen to the right, up to the next content in its
+band: another block, a picture, a line, a table cell's border, or the right margin). Text
 inside form XObjects, rotated or vertical text and rotated pages are left as they are (their
 blocks are not translated). A block is one segment: its lines are joined by spaces.
 """
@@ -27,7 +29,12 @@ from pdfminer.layout import (
     LAParams,
     LTChar,
     LTContainer,
+    LTCurve,
+    LTFigure,
+    LTImage,
+    LTLine,
     LTPage,
+    LTRect,
     LTTextBoxHorizontal,
     LTTextLine,
 )
@@ -59,6 +66,8 @@ _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _LEADING = 1.15  # line height over font size
 _SHRINK = 0.93  # font size step while fitting a block into its box
 _MIN_SIZE = 2.0  # points
+_GROW_BELOW = 0.8  # a block that would shrink below this share of its size may grow rightwards
+_PADDING = 2.0  # points kept free before the next content on the right
 _FONTS = {
     (False, False): "Helvetica",
     (True, False): "Helvetica-Bold",
@@ -76,6 +85,7 @@ class _Block:
     font: str
     colour: tuple[float, float, float]
     unit: Unit
+    room: float = 0.0  # the right edge the block may grow to, short of other content
 
 
 @dataclass
@@ -184,10 +194,35 @@ def _layout(data: bytes, reader: PdfReader, guard: Guard) -> list[_Page]:
             continue
         mediabox = source.mediabox
         blocks = [_Block(b.bbox, *_dominant_style(b), Unit([_block_text(b)])) for b in boxes]
+        _measure_room(blocks, _obstacles(page), page.width - min(b.x0 for b in boxes))
         pages.append(_Page(number, (float(mediabox.left), float(mediabox.bottom)), blocks))
     if not seen_text:
         raise NoTextLayerError()
     return pages
+
+
+def _obstacles(page: LTPage) -> list[tuple[float, float, float, float]]:
+    """What a growing block must not reach: text boxes, pictures, figures, lines, and the left
+    and right edges of rectangles (a table cell's borders, not its inside)."""
+    found: list[tuple[float, float, float, float]] = []
+    for item in page:
+        if isinstance(item, LTRect):
+            x0, y0, x1, y1 = item.bbox
+            found += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+        elif isinstance(item, (LTTextBoxHorizontal, LTFigure, LTImage, LTLine, LTCurve)):
+            found.append(item.bbox)
+    return found
+
+
+def _measure_room(
+    blocks: list[_Block], obstacles: list[tuple[float, float, float, float]], limit: float
+) -> None:
+    """Each block's right edge if it grows: the nearest obstacle ahead in its band, or the
+    right margin (as wide as the left one)."""
+    for block in blocks:
+        _, y0, x1, y1 = block.box
+        ahead = [o[0] for o in obstacles if o[3] > y0 and o[1] < y1 and o[0] >= x1 - 0.5]
+        block.room = max(x1, min([limit, *ahead]) - _PADDING)
 
 
 def _chars_anywhere(item: object) -> Iterator[LTChar]:
@@ -229,6 +264,10 @@ def _overlay(page: _Page, width: float, height: float) -> bytes:
         text = block.unit.output_text()
         _require_latin(text)
         size, lines = _fit(text, block.font, block.size, block.box)
+        if size < block.size * _GROW_BELOW:
+            x0, y0, _, y1 = block.box
+            wider = _fit(text, block.font, block.size, (x0, y0, block.room, y1))
+            size, lines = max((size, lines), wider, key=lambda fitted: fitted[0])
         sheet.setFont(block.font, size)
         sheet.setFillColorRGB(*block.colour)
         x0, _, _, y1 = block.box
