@@ -178,3 +178,11 @@ def test_a_folder_the_user_converted_with_ct2_transformers_converter_is_a_teache
     assert CTranslate2Teacher.check(config, "en", "de", check_endpoint=False) == []
     teacher = CTranslate2Teacher(config, "en", "de", beam_size=1, max_length=8, threads=1)
     assert len(teacher.translate(["A dog."])) == 1
+
+
+def test_a_teacher_bundle_takes_the_m2m100_override_verbatim_too() -> None:
+    from model_build.teacher_bundle import tokenizer_info
+
+    config = TeacherConfig(family="m2m100", model="m", target_code="__de__")
+    info = tokenizer_info(config, "en", "de")
+    assert (info.source_prefix, info.target_prefix) == (["__en__"], ["__de__"])
