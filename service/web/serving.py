@@ -50,17 +50,23 @@ def load_assets() -> dict[str, Asset]:
     }
 
 
-def accepted_extensions() -> str:
-    """The file input's ``accept``: every extension the document endpoint takes."""
-    return ",".join(extension for fmt in FORMATS for extension in fmt.extensions)
+def accepted_extensions() -> list[str]:
+    """Every extension the document endpoint takes (a new format shows up by itself)."""
+    return [extension for fmt in FORMATS for extension in fmt.extensions]
 
 
 def render_page(settings: WebSettings) -> str:
-    """index.html with its two settings filled in (values, never user input)."""
+    """index.html with its settings and formats filled in (values, never user input)."""
     template = (STATIC / "index.html").read_text(encoding="utf-8")
-    return template.replace("__DEBOUNCE_MS__", str(settings.ui_debounce_ms)).replace(
-        "__ACCEPT__", html.escape(accepted_extensions())
-    )
+    extensions = accepted_extensions()
+    values = {
+        "__DEBOUNCE_MS__": str(settings.ui_debounce_ms),
+        "__ACCEPT_LIST__": ", ".join(extensions),
+        "__ACCEPT__": ",".join(extensions),
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, html.escape(value))
+    return template
 
 
 def _test_set_summary(name: str, manifest: Manifest) -> TestSetSummary:

@@ -65,13 +65,17 @@ def test_a_file_that_is_not_one_of_the_assets_is_not_served(web_service: Running
         assert response.json()["error"]["code"] == "not_found"
 
 
-def test_the_file_input_accepts_every_document_format(web_service: RunningService) -> None:
-    accept = re.search(r'accept="([^"]+)"', get(web_service, "/").text)
+def test_the_file_input_accepts_and_names_every_document_format(
+    web_service: RunningService,
+) -> None:
+    page = get(web_service, "/").text
+    accept = re.search(r'accept="([^"]+)"', page)
 
     assert accept is not None
     extensions = accept.group(1).split(",")
     for extension in (".docx", ".pptx", ".xlsx", ".html", ".md", ".txt", ".srt", ".vtt", ".po"):
         assert extension in extensions
+    assert f"Accepted: {', '.join(extensions)}." in page
 
 
 def test_cost_totals_grow_by_exactly_what_a_translation_cost(
