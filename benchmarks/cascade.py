@@ -222,7 +222,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("work/cascade"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    from model_build.steps.evaluate import hardware_name
+    from model_build.hardware import hardware_name
 
     routing = read_manifest(args.bundle).routing
     if routing is None:

@@ -25,9 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import Any
 from tqdm import tqdm
 
 from model_build.config import BuildConfig, TeacherConfig
+from model_build.hardware import PeakMemory, hardware_name
 from model_build.teachers.base import Teacher
 from model_build.workdir import Artifact, WorkDir, fingerprint, read_lines, write_lines
 
@@ -55,35 +54,6 @@ def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
     return work.run_step(
         "evaluate", step_fingerprint(config, work), lambda out: _build(config, work, out), force
     )
-
-
-class PeakMemory:
-    """Samples this process's resident memory in a thread; `peak_mb` is above the start."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._process = psutil.Process()
-        self._stop = threading.Event()
-        self.start_rss = self.peak_rss = self._process.memory_info().rss
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
-
-    @property
-    def peak_mb(self) -> float:
-        return float(round((self.peak_rss - self.start_rss) / 2**20, 1))
 
 
 def translate_all(teacher: Teacher, sources: list[str], desc: str) -> list[str]:
@@ -131,18 +101,6 @@ def measure(
     log.info("speed %s: %.1f tokens/s, %.1f ms/sentence", name, result["tokens_per_second"],
              result["ms_per_sentence"])  # fmt: skip
     return result, system
-
-
-def hardware_name() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} vCPU {model}"
 
 
 def teacher_gpu(config: BuildConfig) -> str | None:
