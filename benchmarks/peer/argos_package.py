@@ -131,11 +131,16 @@ def readme(manifest: Manifest, model_sha256: str) -> str:
 
 def write_blank_spacy(python: Path, language: str, destination: Path) -> None:
     """A blank spaCy pipeline, written by the interpreter that will load it."""
-    subprocess.run(
+    done = subprocess.run(
         [str(python), "-c", BLANK_SPACY, language, str(destination)],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if done.returncode != 0:
+        raise PackageError(
+            f"{python} could not write a blank spaCy pipeline (is spaCy installed there?): "
+            f"{done.stderr.strip()[-500:]}"
+        )
 
 
 def zip_folder(folder: Path, archive: Path) -> None:

@@ -6,8 +6,10 @@ not): the spaCy step is left out, it runs in LibreTranslate's venv.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -74,3 +76,11 @@ def test_a_bundle_with_two_sentencepiece_models_is_refused(tmp_path: Path) -> No
     with pytest.raises(PackageError, match="SentencePiece models differ"):
         build_package(bundle, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_python_without_spacy_is_named_in_the_error(tmp_path: Path) -> None:
+    if importlib.util.find_spec("spacy") is not None:
+        pytest.skip("this venv has spaCy; the error needs a Python without it")
+    with pytest.raises(PackageError, match="blank spaCy pipeline"):
+        build_package(BUNDLE, tmp_path, spacy_python=Path(sys.executable))
+    assert not list(tmp_path.glob("translate-*"))
