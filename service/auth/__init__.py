@@ -19,7 +19,7 @@ from service.auth.settings import AuthSettings
 from service.auth.store import KeyStore, open_store
 from service.pipeline import UsageListener
 
-__all__ = ["AuthSettings", "KeyAuth", "KeyUsage", "include_auth", "key_usage"]
+__all__ = ["AuthSettings", "KeyAuth", "KeyUsage", "current_key_name", "include_auth", "key_usage"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,18 @@ def include_auth(
     app.add_middleware(
         KeyAuthMiddleware, guard=guard, error_body=error_body, trusted_proxies=proxies
     )
-    where = "Redis" if settings.redis_url else str(settings.file)
-    logger.info("API keys required on /v1 and /v2 (%d keys in %s)", len(store.all()), where)
+    logger.info(
+        "API keys required on /v1 and /v2 (store: %s)",
+        "Redis" if settings.redis_url else settings.file,
+    )
     return KeyAuth([guard.observe_usage], store.close)
+
+
+def current_key_name() -> str | None:
+    """The name of the request's key (None: keys off, or not a keyed route), for parts that
+    keep things per key (glossaries' owner)."""
+    record = CURRENT_KEY.get()
+    return record.name if record is not None else None
 
 
 async def key_usage(request: Request) -> KeyUsage | None:

@@ -23,3 +23,10 @@ class KeyRateLimitError(QueueFullError):
     """A 429 with ``Retry-After`` as a full queue's, for a key or an address over its rate."""
 
     code = "rate_limited"
+
+
+class KeyStoreUnavailableError(ServiceError):
+    """Without its store no key can be checked: refuse (503, clients retry), never let in."""
+
+    status_code = 503
+    code = "key_store_unavailable"

@@ -11,29 +11,47 @@ is never passed, at the cost of the refused request's CPU.
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from pydantic import BaseModel
 
-from service.auth.errors import InvalidKeyError, KeyRateLimitError
+from service.auth.errors import InvalidKeyError, KeyRateLimitError, KeyStoreUnavailableError
 from service.auth.keys import KeyRecord, hash_key, now_utc, period_id, period_seconds, same_hash
 from service.auth.metrics import AuthMetrics
-from service.auth.store import KeyStore
+from service.auth.store import STORE_ERRORS, KeyStore
 from service.engine.registry import LoadedModel
 from service.errors import QuotaExceededError
 from service.pipeline import Usage
 
 T = TypeVar("T")
+P = ParamSpec("P")
+logger = logging.getLogger(__name__)
 
 CURRENT_KEY: ContextVar[KeyRecord | None] = ContextVar("mt_current_key", default=None)
 """The key of the request being served (set by the middleware, read by the usage listener)."""
 
 _MINUTE = 60
 _INVALID = "a valid API key is needed (missing, unknown or revoked)"
+
+
+def _store_answers(method: Callable[P, T]) -> Callable[P, T]:
+    """A store that cannot answer is a 503 (KeyStoreUnavailableError), with one log line."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except STORE_ERRORS as error:
+            logger.error("key store unavailable: %s: %s", type(error).__name__, error)
+            raise KeyStoreUnavailableError("the key store is unavailable; retry later") from None
+
+    return guarded
 
 
 class KeyUsage(BaseModel):
@@ -66,6 +84,7 @@ class KeyGuard:
         self.bad_keys_per_minute = bad_keys_per_minute
         self.clock = clock
 
+    @_store_answers
     def admit(self, presented: str | None, client: str, translating: bool) -> KeyRecord:
         """The presented key's record, or the refusal (InvalidKeyError, KeyRateLimitError,
         QuotaExceededError when ``translating`` and the quota is spent)."""
@@ -94,6 +113,7 @@ class KeyGuard:
 
         return self._checked(presented, client, valid, _INVALID)
 
+    @_store_answers
     def check_admin(self, presented: str | None, client: str, admin_hash: str | None) -> None:
         """As a key, the admin key (``admin_hash`` None: every try is a bad key)."""
 
@@ -118,6 +138,7 @@ class KeyGuard:
             raise InvalidKeyError(refusal)
         return found
 
+    @_store_answers
     def charge(self, record: KeyRecord, usage: Usage) -> None:
         """Spend the translation's characters (QuotaExceededError when that would pass the
         quota), then add them and their costs to the key's usage."""
@@ -143,6 +164,7 @@ class KeyGuard:
         if record is not None:
             self.charge(record, usage)
 
+    @_store_answers
     def usage(self, record: KeyRecord) -> KeyUsage:
         totals = self.store.usage(record.name)
         teacher = {
@@ -163,6 +185,7 @@ class KeyGuard:
             teacher_cost_usd=teacher,
         )
 
+    @_store_answers
     def all_usage(self) -> list[KeyUsage]:
         return [self.usage(record) for record in self.store.all()]
 

@@ -16,8 +16,13 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from service.auth.keys import KeyRecord
 from service.auth.settings import AuthSettings
+
+STORE_ERRORS = (sqlite3.Error, RedisError, OSError)
+"""What a store raises when it cannot answer (a locked or unreadable file, Redis away)."""
 
 
 class KeyExistsError(Exception):

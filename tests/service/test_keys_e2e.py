@@ -15,7 +15,7 @@ import pytest
 from service.auth.keys import KeyRecord, hash_key, new_key
 from service.auth.store import KeyStore, RedisKeyStore, SqliteKeyStore
 from tests.service.documents.test_jobs import redis_url
-from tests.service.server import RunningService, running_service
+from tests.service.server import RunningService, free_port, running_service, start_and_fail
 
 __all__ = ["redis_url"]  # the real redis-server fixture
 
@@ -57,7 +57,7 @@ def keyed(
         "MT_LOG_LEVEL": "debug",
         "MT_ACCESS_LOG": "true",
     }
-    with running_service(models_dir, log, **env) as running:
+    with running_service(models_dir, log, 60.0, **env) as running:
         yield running
 
 
@@ -156,7 +156,7 @@ def test_a_burst_of_bad_keys_is_limited_per_client_address(
     keyed: RunningService, key: dict[str, str]
 ) -> None:
     # The service trusts 127.0.0.1 as a proxy here, so X-Forwarded-For names the client.
-    statuses = []
+    statuses: list[int] = []
     while 429 not in statuses and len(statuses) < 45:
         statuses.append(v1(keyed, new_key(), **{"X-Forwarded-For": "203.0.113.7"}).status_code)
     assert statuses[-1] == 429 and len(statuses) <= 41  # 20 a minute, at most two minutes
@@ -216,8 +216,8 @@ def test_two_instances_sharing_redis_share_keys_and_quotas(
            "MT_AUTH_REDIS_PREFIX": "e2e-keys:"}  # fmt: skip
     store = RedisKeyStore(redis_url, "e2e-keys:")
     with (
-        running_service(models_dir, tmp_path / "a.log", **env) as first,
-        running_service(models_dir, tmp_path / "b.log", **env) as second,
+        running_service(models_dir, tmp_path / "a.log", 60.0, **env) as first,
+        running_service(models_dir, tmp_path / "b.log", 60.0, **env) as second,
     ):
         shared = add_key(store, "shared", characters=40)  # made after both started
         deepl_client(first, shared).translate_text(CAPTION, target_lang="DE")
@@ -229,3 +229,32 @@ def test_two_instances_sharing_redis_share_keys_and_quotas(
             with pytest.raises(deepl.AuthorizationException):
                 deepl_client(instance, shared).get_usage()
     store.close()
+
+
+def test_an_unreachable_key_store_refuses_with_503_never_lets_in(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    env = {"MT_AUTH_ENABLED": "true", "MT_AUTH_REDIS_URL": nowhere}
+    with running_service(models_dir, tmp_path / "s.log", 60.0, **env) as service:
+        v2 = httpx.post(
+            f"{service.url}/v2/translate",
+            data={"text": "A dog.", "target_lang": "DE"},
+            headers={"Authorization": "DeepL-Auth-Key mt_whatever"},
+        )
+        assert v2.status_code == 503
+        assert v2.json() == {
+            "message": "the key store is unavailable; retry later",
+            "code": "key_store_unavailable",
+        }
+        assert v1(service, "mt_whatever").status_code == 503
+        assert "key store unavailable: ConnectionError" in service.logs()
+        assert "Traceback" not in service.logs()
+
+
+def test_a_bad_trusted_proxy_stops_start_up_with_one_line(models_dir: Path) -> None:
+    env = {"MT_AUTH_ENABLED": "true", "MT_AUTH_TRUSTED_PROXIES": "10.0.0.0/8, not-an-ip"}
+    stopped = start_and_fail(models_dir, **env)
+    assert stopped.returncode == 2
+    assert "MT_AUTH_TRUSTED_PROXIES: 'not-an-ip' is not an address or CIDR range" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
