@@ -9,6 +9,7 @@ and delete. A job whose replica died stops being updated and is reported failed 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -19,11 +20,12 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from service.documents.errors import DocumentError, JobQueueFullError
+from service.documents.errors import JobQueueFullError
 from service.documents.formats.base import Extraction
 from service.documents.safety import Guard
 from service.documents.segments import SegmentTranslator
 from service.documents.settings import DocumentSettings
+from service.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +189,8 @@ class WorkerPool:
             finally:
                 self._slots.release()
 
-        try:
-            return self._executor.submit(run)
+        try:  # in the submitter's context: the request's API key is charged for the document
+            return self._executor.submit(contextvars.copy_context().run, run)
         except RuntimeError:
             self._slots.release()
             raise
@@ -217,7 +219,7 @@ def run_job(
 
     try:
         data = extraction.translate(translator, Guard(settings), progress)
-    except DocumentError as exc:
+    except ServiceError as exc:  # a DocumentError, or the key's quota spent midway (safe text)
         record.status, record.error_code, record.error_message = "error", exc.code, exc.message
     except Exception:
         logger.exception("document job %s failed", record.id)

@@ -4,6 +4,7 @@ nothing of a key in logs or metrics."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ __all__ = ["redis_url"]  # the real redis-server fixture
 ADMIN_KEY = "admin-" + "x" * 40
 CAPTION = "A dog is running in the park."  # 29 characters
 # name -> (requests a minute, characters a month); "gone" is revoked before the start.
-KEYS = {"team-a": (0, 0), "small": (0, 40), "slow": (2, 0), "gone": (0, 0)}
+KEYS = {"team-a": (0, 0), "small": (0, 40), "slow": (2, 0), "docs": (0, 100), "gone": (0, 0)}
 
 
 def add_key(store: KeyStore, name: str, per_minute: int = 0, characters: int = 0) -> str:
@@ -141,6 +142,24 @@ def test_a_key_over_its_quota_gets_quota_exceeded_and_its_own_usage(
     assert v1(keyed, key["small"], "A dog.").status_code == 200  # 35 of 40: still fits
 
 
+def test_a_documents_characters_are_charged_and_a_spent_quota_fails_it(
+    keyed: RunningService, key: dict[str, str]
+) -> None:
+    translator = deepl_client(keyed, key["docs"])
+    document = b"A dog is running in the park.\n\nA man is sleeping on a bench."
+    translated = io.BytesIO()
+    translator.translate_document(
+        io.BytesIO(document), translated, target_lang="DE", filename="a.txt"
+    )
+    spent = translator.get_usage().character.count
+    assert 40 <= spent <= len(document)  # the segments' characters, not the blank lines
+    with pytest.raises(deepl.DocumentTranslationException, match="quota of this key"):
+        translator.translate_document(
+            io.BytesIO(document), io.BytesIO(), target_lang="DE", filename="b.txt"
+        )
+    assert translator.get_usage().character.count <= 100
+
+
 def test_a_key_over_its_requests_a_minute_gets_429_with_retry_after(
     keyed: RunningService, key: dict[str, str]
 ) -> None:
@@ -169,7 +188,7 @@ def test_a_burst_of_bad_keys_is_limited_per_client_address(
 def test_the_admin_route_reports_usage_and_cost_per_key_name(
     keyed: RunningService, key: dict[str, str]
 ) -> None:
-    v1(keyed, key["team-a"])
+    v1(keyed, key["team-a"], "Two girls play with a ball on the beach.")  # not cached: CPU
     answer = httpx.get(
         f"{keyed.url}/v1/admin/usage", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
     )
