@@ -81,8 +81,8 @@ class QueueFullError(ServiceError):
 
 
 class QuotaExceededError(ServiceError):
-    """A client's character quota for the period is spent (for quotas to raise; none exists
-    yet): 429 in the envelope, DeepL's 456 on the DeepL surface (`service.api.deepl.errors`)."""
+    """An API key's character quota for the period is spent (`service.auth`): 429 in the
+    envelope, DeepL's 456 on the DeepL surface (`service.api.deepl.errors`)."""
 
     status_code = 429
     code = "quota_exceeded"

@@ -114,7 +114,7 @@ def test_the_key_of_one_surface_is_not_taken_in_the_others_scheme(
     assert v1(keyed, None, **deepl_scheme).status_code == 401
 
 
-def test_documents_need_a_key_and_health_metrics_and_the_page_do_not(
+def test_documents_need_a_key_and_health_metrics_docs_and_the_page_do_not(
     keyed: RunningService,
 ) -> None:
     upload = httpx.post(
@@ -123,7 +123,7 @@ def test_documents_need_a_key_and_health_metrics_and_the_page_do_not(
         data={"source": "en", "target": "de"},
     )
     assert upload.status_code == 401
-    for path in ("/healthz", "/readyz", "/metrics"):
+    for path in ("/healthz", "/readyz", "/metrics", "/", "/ui/models", "/docs"):
         assert httpx.get(f"{keyed.url}{path}").status_code == 200
 
 
