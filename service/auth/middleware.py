@@ -50,7 +50,9 @@ def presented_key(scope: Scope) -> str | None:
     if header is None or scheme is None:
         return None
     given, _, key = header.strip().partition(" ")
-    return key.strip() or None if given.lower() == scheme else None
+    if given.lower() != scheme:
+        return None
+    return key.strip() or None
 
 
 def _trusted(address: str, networks: Sequence[Network]) -> bool:
