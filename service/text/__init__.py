@@ -11,7 +11,8 @@ Pure Python, no web framework: the serving code calls it around the translator.
   its sentence is then translated again as the pieces between the placeholders, which are put
   back verbatim in between, so no placeholder and no text is ever lost.
 - Protected terms (a glossary's source terms, found by the caller's ``protected`` finder) ride on
-  the same placeholders: the model sees a sentinel, the restore puts the target term there.
+  the same placeholders: the model sees the target term in the source's place, a translation
+  without it is damaged and falls back as above, with the target term put in between.
 - Segments with nothing to translate (whitespace, placeholders, numbers, punctuation) stay as is.
 - A sentence over ``max_tokens`` is cut after clause punctuation, else at spaces, into pieces that
   each fit; they are translated separately and rejoined. Nothing is truncated.

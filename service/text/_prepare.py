@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from service.text._placeholders import (
     MARK,
+    Term,
     fill_sentinels,
     mask,
     protect,
@@ -39,17 +40,32 @@ class PlaceholderMismatchError(ValueError):
 class _Unit:
     """One model input: a sentence (or a piece of an overlong one) with placeholders masked."""
 
-    model_input: str  # "Click [1] to read [2]."
+    model_input: str  # "Click [1] to read [2]." (a protected term shows as its target)
     placeholders: tuple[str, ...]  # the originals, in order
     between: tuple[str, ...]  # the source text around them: len(placeholders) + 1 parts
 
+    @property
+    def protects_terms(self) -> bool:
+        return any(isinstance(original, Term) for original in self.placeholders)
+
     def fallback_inputs(self) -> list[str]:
-        """The text between placeholders that needs translating, each piece on its own."""
+        """The text between placeholders that needs translating, each piece on its own; with
+        protected terms, first the plain sentence (terms as in the source)."""
         cores = (strip_blank(part)[1] for part in self.between)
-        return [core for core in cores if needs_translation(core)]
+        pieces = [core for core in cores if needs_translation(core)]
+        if self.protects_terms:
+            masked = MARK.join(self.between)
+            return [to_model_input(masked, self.placeholders, plain=True), *pieces]
+        return pieces
 
     def assemble(self, piece_translations: Sequence[str]) -> str:
-        """Source layout with placeholders verbatim and each translatable piece translated."""
+        """Source layout with placeholders verbatim and each translatable piece translated; the
+        plain sentence's translation instead, if it kept every placeholder and target term."""
+        if self.protects_terms:
+            plain, *piece_translations = piece_translations
+            filled = fill_sentinels(plain.strip(BLANK), self.placeholders)
+            if filled is not None:
+                return filled
         translated = iter(piece_translations)
         out: list[str] = []
         for number, part in enumerate(self.between):
@@ -231,7 +247,8 @@ class _Builder:
             return
         placeholders = tuple(self._take(piece.count(MARK)))
         self._layout.append(len(self._units))
-        self._units.append(_Unit(to_model_input(piece), placeholders, tuple(piece.split(MARK))))
+        model_input = to_model_input(piece, placeholders)
+        self._units.append(_Unit(model_input, placeholders, tuple(piece.split(MARK))))
         self.keep(trail)
 
     def _take(self, count: int) -> list[str]:
