@@ -44,6 +44,8 @@ from service.documents.protocol import (
 from service.documents.segments import Translations
 from service.documents.serving import DirectResult, DocumentService, Mode, TranslatorFactory
 from service.documents.settings import DocumentSettings
+from service.glossaries import GlossaryService
+from service.text import TermFinder
 
 router = APIRouter(tags=["documents"])
 _FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields on top of the file itself
@@ -185,14 +187,14 @@ async def _fields(request: Request) -> dict[str, Any]:
     openapi_extra=DEEPL_UPLOAD_BODY,
 )
 async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandle:
-    """DeepL: upload a document; always a job."""
+    """DeepL: upload a document (``glossary_id`` too, with ``source_lang``); always a job."""
     fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
+    source, target = fields.get("source_lang") or None, fields.get("target_lang", "")
+    glossaries: GlossaryService = request.app.state.glossaries
+    terms = await glossaries.terms_for(source, target, fields.get("glossary_id") or None)
+    factory = pipeline_translator_factory(request.app, terms) if terms is not None else None
     outcome = await service.submit(
-        data,
-        fields.get("filename") or filename,
-        fields.get("source_lang") or None,
-        fields.get("target_lang", ""),
-        "async",
+        data, fields.get("filename") or filename, source, target, "async", factory
     )
     assert not isinstance(outcome, DirectResult)
     return DeepLDocumentHandle(document_id=outcome.id, document_key=outcome.key)
@@ -239,11 +241,11 @@ def include_documents(
     return service
 
 
-def pipeline_translator_factory(app: FastAPI) -> TranslatorFactory:
+def pipeline_translator_factory(app: FastAPI, terms: TermFinder | None = None) -> TranslatorFactory:
     """Adapter to the service core: worker threads run ``TranslationPipeline.translate`` on the
-    app's event loop (where its dispatchers live) and wait for the answer. A sentence the engine
-    cannot translate even alone becomes SegmentFailedError (the document keeps it); every other
-    error (queue full, not ready) propagates unchanged."""
+    app's event loop (where its dispatchers live), with the glossary `terms` if given, and wait
+    for the answer. A sentence the engine cannot translate even alone becomes SegmentFailedError
+    (the document keeps it); every other error (queue full, not ready) propagates unchanged."""
     from service.errors import NotReady, SentenceFailedError, UnsupportedDirection
     from service.pipeline import normalize_language
 
@@ -269,7 +271,7 @@ def pipeline_translator_factory(app: FastAPI) -> TranslatorFactory:
 
         def translate(batch: list[str]) -> Translations:
             future = asyncio.run_coroutine_threadsafe(
-                runtime.pipeline.translate(batch, *direction), loop
+                runtime.pipeline.translate(batch, *direction, terms=terms), loop
             )
             try:
                 outcome = future.result()

@@ -69,15 +69,17 @@ class DocumentService:
         source: str | None,
         target: str,
         mode: Mode = "auto",
+        translator_factory: TranslatorFactory | None = None,
     ) -> DirectResult | JobRecord:
-        """Translate now (small documents, or ``sync``) or start a job (large, or ``async``)."""
+        """Translate now (small documents, or ``sync``) or start a job (large, or ``async``);
+        `translator_factory` replaces the service's own for this document (a glossary's)."""
         if len(data) > self.settings.max_upload_bytes:
             raise DocumentTooLargeError()
         if not data:
             raise InvalidDocumentRequestError("The uploaded file is empty.")
         if not target:
             raise InvalidDocumentRequestError("A target language is required.")
-        translator = self.translator_factory(source, target)
+        translator = (translator_factory or self.translator_factory)(source, target)
         guard = Guard(self.settings)
 
         def prepare() -> tuple[DocumentFormat, Extraction]:

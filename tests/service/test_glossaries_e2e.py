@@ -3,6 +3,7 @@ is honoured, errors come in DeepL's shape, and replicas sharing Redis share glos
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,22 @@ def test_a_translation_with_a_glossary_has_every_target_term(
     without = client(service).translate_text("A man sleeps.", source_lang="EN", target_lang="DE")
     assert isinstance(without, deepl.TextResult)
     assert results[2].text == without.text  # no term: the glossary changes nothing
+
+
+def test_a_document_is_translated_with_a_glossary(
+    service: RunningService, glossary: deepl.GlossaryInfo
+) -> None:
+    translated = io.BytesIO()
+    client(service).translate_document(
+        io.BytesIO(b"A dog is running in the park.\n\nA child throws a red ball.\n"),
+        translated,
+        source_lang="EN",
+        target_lang="DE",
+        glossary=glossary,
+        filename="captions.txt",
+    )
+    text = translated.getvalue().decode()
+    assert "Stadtpark" in text and "Spielball" in text
 
 
 def test_the_glossary_language_pairs_are_the_served_directions(service: RunningService) -> None:
