@@ -9,8 +9,8 @@ from service.api.v1.protocol import Texts
 
 
 class DeepLTranslateRequest(BaseModel):
-    """`POST /v2/translate`, from a JSON or a form body; options we do not implement
-    (formality, tag_handling, ...) are accepted and ignored."""
+    """`POST /v2/translate`, from a JSON or a form body; DeepL options we do not know
+    (``context``, ``model_type``, ...) are accepted and ignored (docs/service.md)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -28,6 +28,12 @@ class DeepLTranslateRequest(BaseModel):
         default=None,
         max_length=64,
         description="A glossary from POST /v2/glossaries; needs source_lang.",
+    )
+    formality: str | None = Field(
+        default=None,
+        max_length=16,
+        description="default, prefer_more or prefer_less (no served language has formality: "
+        "the prefer_ values fall back to default); more or less are refused, as DeepL does.",
     )
 
 

@@ -10,7 +10,7 @@ from service.api.deepl.protocol import (
     DeepLUsage,
 )
 from service.engine.registry import ModelRegistry
-from service.errors import UnsupportedDirectionError
+from service.errors import InvalidRequestError, UnsupportedDirectionError
 from service.pipeline import TranslationPipeline, normalize_language
 from service.runtime import UsageTotals
 from service.text import TermFinder
@@ -57,6 +57,21 @@ REGIONAL_TARGETS = {
 }
 
 
+# DeepL's values; no served target has formality (``supports_formality`` is false in
+# /v2/languages), so only those that fall back to the default are honoured.
+FORMALITY_VALUES = frozenset({"default", "more", "less", "prefer_more", "prefer_less"})
+_FORMALITY_FALLS_BACK = frozenset({"default", "prefer_more", "prefer_less"})
+
+
+def check_formality(formality: str | None) -> None:
+    """Refuse what DeepL refuses for a target language without formality, in its words."""
+    if formality is None or formality.lower() in _FORMALITY_FALLS_BACK:
+        return
+    if formality.lower() in FORMALITY_VALUES:
+        raise InvalidRequestError("'formality' is not supported for given 'target_lang'.")
+    raise InvalidRequestError("Value for 'formality' not supported.")
+
+
 def _name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code.upper())
 
@@ -67,6 +82,7 @@ async def translate(
     terms: TermFinder | None = None,
 ) -> DeepLTranslateResponse:
     target = normalize_language(request.target_lang)
+    check_formality(request.formality)
     if request.source_lang:
         source = normalize_language(request.source_lang)
     else:
