@@ -29,7 +29,7 @@ from service.routing import SentenceCheck, TextQuality, check_sentence, text_qua
 from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
-from service.text import PreparedText, TermFinder, prepare_text
+from service.text import PreparedText, SplitMode, TermFinder, prepare_text
 
 # Texts longer than this (all together) are prepared off the event loop.
 _INLINE_PREPARE_CHARS = 2_000
@@ -147,8 +147,10 @@ class TranslationPipeline:
         target: str,
         context: RequestContext | None = None,
         terms: TermFinder | None = None,
+        split: SplitMode = "lines",
     ) -> TranslationOutcome:
-        """`terms` finds the glossary terms to protect (``service.glossaries``)."""
+        """`terms` finds the glossary terms to protect (``service.glossaries``); `split` says
+        where sentences are cut (DeepL's ``split_sentences``)."""
         context = context if context is not None else RequestContext()
         model = self.registry.get(normalize_language(source), normalize_language(target))
         self.check_texts(texts)
@@ -165,6 +167,7 @@ class TranslationPipeline:
                     translator.max_input_tokens,
                     translator.long_input_tokens,
                     terms,
+                    split,
                 )
                 for text in texts
             ]

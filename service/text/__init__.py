@@ -44,5 +44,6 @@ from service.text._prepare import (
     TermFinder,
     prepare_text,
 )
+from service.text._segment import SplitMode
 
-__all__ = ["PlaceholderMismatchError", "PreparedText", "TermFinder", "prepare_text"]
+__all__ = ["PlaceholderMismatchError", "PreparedText", "SplitMode", "TermFinder", "prepare_text"]

@@ -16,11 +16,13 @@ from service.text._placeholders import (
 )
 from service.text._segment import (
     BLANK,
+    SplitMode,
     cut_clauses,
     fit,
+    join_lines,
     needs_translation,
+    sentences_of,
     split_lines,
-    split_sentences,
     strip_blank,
 )
 
@@ -161,6 +163,7 @@ def prepare_text(
     max_tokens: int,
     long_tokens: int | None = None,
     protected: TermFinder | None = None,
+    split: SplitMode = "lines",
 ) -> PreparedText:
     """Cut `text` into model inputs of at most `max_tokens` (by `count_tokens`) each.
 
@@ -171,6 +174,7 @@ def prepare_text(
     ``REACH`` x `long_tokens` is cut into pieces of `long_tokens` (at spaces, as `fit` does),
     and any other piece over `max_tokens` (the model's limit) likewise. `protected` finds
     spans (glossary terms) that reach the model as placeholders and come back as its replacement.
+    `split` says where sentences are cut (:data:`SplitMode`).
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
@@ -185,7 +189,10 @@ def prepare_text(
         comfortable=lambda piece: count_tokens(to_model_input(piece)) <= long_tokens,
         reachable=lambda piece: count_tokens(to_model_input(piece)) <= reach,
     )
-    for sentence in split_sentences(masked, source_lang):
+    for sentence in sentences_of(masked, source_lang, split):
+        if split != "lines":
+            builder.add(join_lines(sentence))
+            continue
         for number, line in enumerate(split_lines(sentence)):
             if number % 2:  # a line break
                 builder.keep(line)

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Literal
 
 import sentencex
 
@@ -26,7 +27,16 @@ BLANK = (
 )
 """What is kept verbatim around sentences and never sent to the model."""
 
+SplitMode = Literal["lines", "punctuation", "none"]
+"""Where a text is cut into sentences: at punctuation and every line break (the default, as
+DeepL's ``split_sentences=1``), at punctuation only (``nonewlines``: a line break inside a
+sentence reaches the model as a space), or nowhere (``0``: the whole text is one sentence,
+still cut when it is too long for the model)."""
+
 _LINE_BREAK = re.compile(r"(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])")
+_LINE_BREAK_RUN = re.compile(
+    rf"[{re.escape(BLANK)}]*(?:{_LINE_BREAK.pattern})[{re.escape(BLANK)}]*"
+)
 _LETTER = re.compile(r"[^\W\d_]")
 _CLAUSE_CUT = re.compile(r"[;:,](?=\s)|[—–、，；：]")
 _SPACE_RUN = re.compile(r"\s+")
@@ -94,6 +104,18 @@ def _complete(found: list[str], window: int) -> list[str]:
 def split_lines(segment: str) -> list[str]:
     """Alternating line contents and line breaks (CRLF kept as one); joins back to `segment`."""
     return _LINE_BREAK.split(segment)
+
+
+def sentences_of(text: str, lang: str, mode: SplitMode) -> list[str]:
+    """The sentences `mode` cuts `text` into, with their surrounding whitespace."""
+    return [text] if mode == "none" else split_sentences(text, lang)
+
+
+def join_lines(segment: str) -> str:
+    """`segment` with each line break, and the blank around it, as one space: a sentence that
+    spans lines reaches the model as one line (the blank before and after it is kept)."""
+    lead, core, trail = strip_blank(segment)
+    return lead + _LINE_BREAK_RUN.sub(" ", core) + trail
 
 
 def strip_blank(text: str) -> tuple[str, str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.contract import language_schema
@@ -28,6 +30,11 @@ class DeepLTranslateRequest(BaseModel):
         default=None,
         max_length=64,
         description="A glossary from POST /v2/glossaries; needs source_lang.",
+    )
+    split_sentences: Literal["0", "1", "nonewlines"] = Field(
+        default="1",
+        description="1: split at punctuation and line breaks; nonewlines: at punctuation only "
+        "(a line break inside a sentence is a space); 0: the text is one sentence.",
     )
     formality: str | None = Field(
         default=None,

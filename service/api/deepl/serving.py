@@ -13,7 +13,7 @@ from service.engine.registry import ModelRegistry
 from service.errors import InvalidRequestError, UnsupportedDirectionError
 from service.pipeline import TranslationPipeline, normalize_language
 from service.runtime import UsageTotals
-from service.text import TermFinder
+from service.text import SplitMode, TermFinder
 
 # DeepL reports no limit for its unlimited plans either; this is what clients read as "none".
 CHARACTER_LIMIT = 1_000_000_000_000
@@ -63,6 +63,10 @@ FORMALITY_VALUES = frozenset({"default", "more", "less", "prefer_more", "prefer_
 _FORMALITY_FALLS_BACK = frozenset({"default", "prefer_more", "prefer_less"})
 
 
+# DeepL's split_sentences values -> where the text handling cuts sentences.
+SPLIT_MODES: dict[str, SplitMode] = {"1": "lines", "nonewlines": "punctuation", "0": "none"}
+
+
 def check_formality(formality: str | None) -> None:
     """Refuse what DeepL refuses for a target language without formality, in its words."""
     if formality is None or formality.lower() in _FORMALITY_FALLS_BACK:
@@ -93,7 +97,8 @@ async def translate(
                 f"into {target}"
             )
         source = candidates[0]
-    outcome = await pipeline.translate(request.text, source, target, terms=terms)
+    split = SPLIT_MODES[request.split_sentences]
+    outcome = await pipeline.translate(request.text, source, target, terms=terms, split=split)
     detected = outcome.model.manifest.source_lang.upper()
     return DeepLTranslateResponse(
         translations=[
