@@ -119,16 +119,21 @@ def figures(
 
 def interleaved(
     systems: dict[str, BundleTranslator], work: list[list[list[str]]], rounds: int
-) -> dict[str, tuple[list[str], float]]:
-    """Each system's translations and its best sentences/s of `rounds` rounds, the systems
+) -> dict[str, tuple[list[str], list[float]]]:
+    """Each system's translations and its sentences/s in each of `rounds` rounds, the systems
     alternating within each round (so both see the same load on a shared machine)."""
-    best: dict[str, tuple[list[str], float]] = {}
+    runs: dict[str, tuple[list[str], list[float]]] = {}
     for _ in range(rounds):
         for name, translator in systems.items():
             texts, speed = translate(translator, work)
-            if name not in best or speed > best[name][1]:
-                best[name] = (texts, speed)
-    return best
+            runs.setdefault(name, (texts, []))[1].append(speed)
+    return runs
+
+
+def round_ratios(runs: dict[str, tuple[list[str], list[float]]]) -> list[float]:
+    """The second system's speed over the first's, round by round."""
+    (_, first), (_, second) = runs.values()
+    return [round(b / a, 2) for a, b in zip(first, second, strict=True)]
 
 
 def table(title: str, rows: list[Figures], full_speed: float) -> list[str]:
@@ -229,11 +234,16 @@ def main(argv: list[str] | None = None) -> None:
     systems = {"full output layer": full, chosen.system: single_replica(bundle)}
     lists = {"full output layer": None, chosen.system: shortlist}
     for name, (source_name, work, refs) in sets.items():
-        best = interleaved(systems, work, args.rounds)
-        rows = [figures(system, *best[system], lists[system], work, refs) for system in systems]
+        runs = interleaved(systems, work, args.rounds)
+        rows = [
+            figures(system, runs[system][0], max(runs[system][1]), lists[system], work, refs)
+            for system in systems
+        ]
+        ratios = round_ratios(runs)
         title = f"{source_name}: chosen against full, best of {args.rounds} interleaved rounds"
         out += table(title, rows, rows[0].sentences_per_second)
-        results[name] = [asdict(row) for row in rows]
+        out += [f"Speed-up round by round: {', '.join(f'{r:.2f}x' for r in ratios)}.", ""]
+        results[name] = {"rows": [asdict(row) for row in rows], "round_speedups": ratios}
     (args.work / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     sys.stdout.write("\n".join(out) + "\n")
 
