@@ -45,7 +45,7 @@ from service.documents.segments import Translations
 from service.documents.serving import DirectResult, DocumentService, Mode, TranslatorFactory
 from service.documents.settings import DocumentSettings
 from service.glossaries import GlossaryService
-from service.text import TermFinder
+from service.text import SplitMode, TermFinder
 
 router = APIRouter(tags=["documents"])
 _FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields on top of the file itself
@@ -241,11 +241,14 @@ def include_documents(
     return service
 
 
-def pipeline_translator_factory(app: FastAPI, terms: TermFinder | None = None) -> TranslatorFactory:
+def pipeline_translator_factory(
+    app: FastAPI, terms: TermFinder | None = None, split: SplitMode = "lines"
+) -> TranslatorFactory:
     """Adapter to the service core: worker threads run ``TranslationPipeline.translate`` on the
-    app's event loop (where its dispatchers live), with the glossary `terms` if given, and wait
-    for the answer. A sentence the engine cannot translate even alone becomes SegmentFailedError
-    (the document keeps it); every other error (queue full, not ready) propagates unchanged."""
+    app's event loop (where its dispatchers live), with the glossary `terms` if given and the
+    sentence `split` (DeepL's tagged text), and wait for the answer. A sentence the engine
+    cannot translate even alone becomes SegmentFailedError (the document keeps it); every
+    other error (queue full, not ready) propagates unchanged."""
     from service.errors import NotReady, SentenceFailedError, UnsupportedDirection
     from service.pipeline import normalize_language
 
@@ -271,7 +274,7 @@ def pipeline_translator_factory(app: FastAPI, terms: TermFinder | None = None) -
 
         def translate(batch: list[str]) -> Translations:
             future = asyncio.run_coroutine_threadsafe(
-                runtime.pipeline.translate(batch, *direction, terms=terms), loop
+                runtime.pipeline.translate(batch, *direction, terms=terms, split=split), loop
             )
             try:
                 outcome = future.result()

@@ -104,3 +104,85 @@ def test_an_unknown_split_sentences_value_is_refused(service: RunningService) ->
     with pytest.raises(deepl.DeepLException, match="split_sentences") as error:
         translate(service, "A dog.", split_sentences="2")
     assert error.value.http_status_code == 400
+
+
+# tag_handling (xml, html) with ignore_tags, splitting_tags, non_splitting_tags, outline_detection
+
+
+def tags(markup: str) -> list[str]:
+    return re.findall(r"<[^>]*>", markup)
+
+
+def test_html_comes_back_with_its_tags_and_inline_tags_inside_their_sentence(
+    service: RunningService,
+) -> None:
+    source = "<p>A dog is running in the <b>park</b>.</p><p>A woman is sitting on a bench.</p>"
+    out = translate(service, source, tag_handling="html")
+    assert tags(out) == tags(source)
+    first, second = re.findall(r"<p>(.*?)</p>", out)
+    assert "<b>" in first and "</b>" in first
+    assert second == translate(service, "A woman is sitting on a bench.")
+
+
+def test_html_ignore_tags_content_stays_untranslated(service: RunningService) -> None:
+    source = "<p>A dog is running. <span class='x'>A man</span> is sleeping.</p>"
+    assert "<span class='x'>A man</span>" in translate(
+        service, source, tag_handling="html", ignore_tags=["span"]
+    )
+    assert "A man" not in translate(service, source, tag_handling="html")
+
+
+def test_html_joins_a_sentence_across_lines_by_default(service: RunningService) -> None:
+    out = translate(service, "<p>A dog is running\nin the park.</p>", tag_handling="html")
+    assert out == "<p>" + translate(service, "A dog is running in the park.") + "</p>"
+
+
+def test_xml_outline_detection_splits_between_elements_and_keeps_inline_ones(
+    service: RunningService,
+) -> None:
+    source = "<doc><t>A dog is running.</t><par>A woman is sitting on a <k>bench</k>.</par></doc>"
+    out = translate(service, source, tag_handling="xml")
+    assert tags(out) == tags(source)
+    assert re.search(r"<t>(.*?)</t>", out)[1] == translate(service, "A dog is running.")  # type: ignore[index]
+
+
+def test_xml_splitting_tags_end_a_sentence(service: RunningService) -> None:
+    out = translate(
+        service,
+        "A man is sleeping<x/>a woman is sitting",
+        tag_handling="xml",
+        outline_detection=False,
+        splitting_tags="x",
+    )
+    first = translate(service, "A man is sleeping")
+    second = translate(service, "a woman is sitting")
+    assert out == f"{first}<x/>{second}"
+
+
+def test_xml_ignore_tags_content_stays_untranslated(service: RunningService) -> None:
+    source = "A dog is running near <name>The Red Lion</name>."
+    out = translate(service, source, tag_handling="xml", ignore_tags="name")
+    assert "<name>The Red Lion</name>" in out
+
+
+def test_markup_nested_deeper_than_the_html_reader_allows_is_refused(
+    service: RunningService,
+) -> None:
+    with pytest.raises(deepl.DeepLException, match="nested more than 256 levels deep") as error:
+        translate(service, "<b>" * 300 + "A dog.", tag_handling="html")
+    assert error.value.http_status_code == 400
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"tag_handling": "json"},
+        {"tag_handling": "xml", "ignore_tags": "not a tag"},
+    ],
+)
+def test_an_unknown_tag_handling_or_a_bad_tag_name_is_refused(
+    service: RunningService, options: dict[str, str]
+) -> None:
+    with pytest.raises(deepl.DeepLException, match="Bad request") as error:
+        translate(service, "A dog.", **options)
+    assert error.value.http_status_code == 400

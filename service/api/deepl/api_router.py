@@ -24,6 +24,7 @@ from service.api.deepl.protocol import (
 from service.api.deps import RuntimeDep, unless_disconnected
 from service.api.openapi import deepl_error_responses
 from service.auth import key_usage
+from service.documents import pipeline_translator_factory
 from service.errors import InvalidRequestError
 from service.glossaries import GlossaryService
 
@@ -80,7 +81,8 @@ def _validation_message(error: ValidationError) -> str:
 )
 async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResponse:
     """DeepL-compatible text translation: ``text`` list, ``source_lang``, ``target_lang``,
-    ``glossary_id`` (``/v2/glossaries``)."""
+    ``glossary_id`` (``/v2/glossaries``), ``split_sentences``, ``tag_handling`` and its tag
+    lists, ``formality`` (docs/service.md, "DeepL options")."""
     fields = await _body_fields(request)
     if isinstance(fields.get("text"), str):
         fields["text"] = [fields["text"]]
@@ -90,7 +92,11 @@ async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResp
         raise InvalidRequestError(_validation_message(error)) from None
     glossaries: GlossaryService = request.app.state.glossaries
     terms = await glossaries.terms_for(body.source_lang, body.target_lang, body.glossary_id)
-    work = serving.translate(runtime.pipeline, body, terms)
+    tagged = None
+    if body.tag_handling is not None:
+        translators = pipeline_translator_factory(request.app, terms, serving.split_mode(body))
+        tagged = serving.TaggedText(translators, request.app.state.documents.settings)
+    work = serving.translate(runtime.pipeline, body, terms, tagged)
     return await unless_disconnected(request, work)
 
 

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api.contract import language_schema
 from service.api.v1.protocol import Texts
 
+TagList = str | list[str] | None
+"""DeepL's tag lists: comma-separated names (the official client joins a list with commas)."""
+
 
 class DeepLTranslateRequest(BaseModel):
     """`POST /v2/translate`, from a JSON or a form body; DeepL options we do not know
@@ -31,10 +34,28 @@ class DeepLTranslateRequest(BaseModel):
         max_length=64,
         description="A glossary from POST /v2/glossaries; needs source_lang.",
     )
-    split_sentences: Literal["0", "1", "nonewlines"] = Field(
-        default="1",
-        description="1: split at punctuation and line breaks; nonewlines: at punctuation only "
-        "(a line break inside a sentence is a space); 0: the text is one sentence.",
+    split_sentences: Literal["0", "1", "nonewlines"] | None = Field(
+        default=None,
+        description="1 (the default; nonewlines with tag_handling=html): split at punctuation "
+        "and line breaks; nonewlines: at punctuation only (a line break inside a sentence is a "
+        "space); 0: the text is one sentence.",
+    )
+    tag_handling: Literal["xml", "html"] | None = Field(
+        default=None,
+        description="Translate the text as markup: tags kept, inline tags inside their sentence.",
+    )
+    outline_detection: bool | None = Field(
+        default=None,
+        description="xml: false splits sentences only at splitting_tags (default: true).",
+    )
+    ignore_tags: TagList = Field(
+        default=None, description="Tags whose content is left untranslated (comma-separated)."
+    )
+    non_splitting_tags: TagList = Field(
+        default=None, description="Tags kept inside their sentence (comma-separated)."
+    )
+    splitting_tags: TagList = Field(
+        default=None, description="Tags that end a sentence (comma-separated)."
     )
     formality: str | None = Field(
         default=None,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from service.api.deepl.markup import markup_rules, translate_markup
 from service.api.deepl.protocol import (
     DeepLLanguage,
     DeepLTranslateRequest,
@@ -9,6 +12,8 @@ from service.api.deepl.protocol import (
     DeepLTranslation,
     DeepLUsage,
 )
+from service.documents.serving import TranslatorFactory
+from service.documents.settings import DocumentSettings
 from service.engine.registry import ModelRegistry
 from service.errors import InvalidRequestError, UnsupportedDirectionError
 from service.pipeline import TranslationPipeline, normalize_language
@@ -67,6 +72,21 @@ _FORMALITY_FALLS_BACK = frozenset({"default", "prefer_more", "prefer_less"})
 SPLIT_MODES: dict[str, SplitMode] = {"1": "lines", "nonewlines": "punctuation", "0": "none"}
 
 
+def split_mode(request: DeepLTranslateRequest) -> SplitMode:
+    """DeepL's default is ``1``, and ``nonewlines`` for HTML (where a line break is a space)."""
+    default = "nonewlines" if request.tag_handling == "html" else "1"
+    return SPLIT_MODES[request.split_sentences or default]
+
+
+class TaggedText:
+    """What translating markup needs besides the pipeline: the documents' adapter to it (for
+    `split_mode` and the request's glossary) and the HTML reader's limits."""
+
+    def __init__(self, translators: TranslatorFactory, settings: DocumentSettings) -> None:
+        self.translators = translators
+        self.settings = settings
+
+
 def check_formality(formality: str | None) -> None:
     """Refuse what DeepL refuses for a target language without formality, in its words."""
     if formality is None or formality.lower() in _FORMALITY_FALLS_BACK:
@@ -84,7 +104,9 @@ async def translate(
     pipeline: TranslationPipeline,
     request: DeepLTranslateRequest,
     terms: TermFinder | None = None,
+    tagged: TaggedText | None = None,
 ) -> DeepLTranslateResponse:
+    """`tagged` is needed for ``tag_handling`` (and must carry the same `terms`)."""
     target = normalize_language(request.target_lang)
     check_formality(request.formality)
     if request.source_lang:
@@ -97,16 +119,38 @@ async def translate(
                 f"into {target}"
             )
         source = candidates[0]
-    split = SPLIT_MODES[request.split_sentences]
-    outcome = await pipeline.translate(request.text, source, target, terms=terms, split=split)
-    detected = outcome.model.manifest.source_lang.upper()
+    if request.tag_handling is None:
+        split = split_mode(request)
+        outcome = await pipeline.translate(request.text, source, target, terms=terms, split=split)
+        texts = outcome.translations
+    else:
+        if tagged is None:
+            raise ValueError("tag_handling needs the TaggedText of the app")
+        texts = await _translate_tagged(pipeline, request, source, target, tagged)
+    detected = pipeline.registry.get(source, target).manifest.source_lang.upper()
     return DeepLTranslateResponse(
         translations=[
             DeepLTranslation(
                 detected_source_language=detected, text=text, billed_characters=len(original)
             )
-            for text, original in zip(outcome.translations, request.text, strict=True)
+            for text, original in zip(texts, request.text, strict=True)
         ]
+    )
+
+
+async def _translate_tagged(
+    pipeline: TranslationPipeline,
+    request: DeepLTranslateRequest,
+    source: str,
+    target: str,
+    tagged: TaggedText,
+) -> list[str]:
+    """The texts as markup (``service.api.deepl.markup``), limits checked on them as sent."""
+    pipeline.check_texts(request.text)
+    rules = markup_rules(request)
+    translator = tagged.translators(source, target)
+    return await asyncio.to_thread(
+        translate_markup, request.text, rules, translator, tagged.settings
     )
 
 

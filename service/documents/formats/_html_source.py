@@ -62,6 +62,28 @@ _IMPLIED_END: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "optgroup": (frozenset({"option", "optgroup"}), frozenset({"select"})),
 }
 _P_BOUNDARY = frozenset({"button", "table", "td", "th", "li", "div", "body", "html"})
+
+
+@dataclass(frozen=True)
+class MarkupRules:
+    """Which elements are left alone, moved whole, kept inside a sentence or split it: HTML's
+    by default; DeepL's ``tag_handling`` options make other ones (``service.api.deepl``).
+
+    ``inline=None`` keeps every element not in ``splitting`` inside its sentence;
+    ``inline_in_text`` also keeps one whose siblings include text (XML's outline detection);
+    ``xml`` means no void elements and no implied end tags: every element is closed in the source.
+    """
+
+    skip: frozenset[str] = SKIP
+    atoms: frozenset[str] = ATOM
+    inline: frozenset[str] | None = INLINE
+    splitting: frozenset[str] = frozenset()
+    inline_in_text: bool = False
+    attributes: tuple[str, ...] = ATTRIBUTES
+    xml: bool = False
+
+
+HTML_RULES = MarkupRules()
 _CHECK_EVERY = 4096  # tokens between two looks at the time budget
 
 
@@ -177,9 +199,10 @@ def tokenize(source: str, guard: Guard) -> list[Token]:
 class _Builder:
     """Nests tokens into elements, bounded in depth."""
 
-    def __init__(self, tokens: list[Token], max_depth: int) -> None:
+    def __init__(self, tokens: list[Token], max_depth: int, rules: MarkupRules) -> None:
         self.tokens = tokens
         self.max_depth = max_depth
+        self.rules = rules
         self.root = Element("#document", -1, {})
         self.stack: list[Element] = [self.root]
         self.elements: list[Element] = []
@@ -200,16 +223,19 @@ class _Builder:
         self._close_implied(token.name, index)
         parent = self.stack[-1]
         element = Element(token.name, index, token.attrs, last=index)
-        element.skipped = parent.skipped or token.name in SKIP or no_translate(token.attrs)
+        skip = token.name in self.rules.skip
+        element.skipped = parent.skipped or skip or no_translate(token.attrs)
         parent.children.append(element)
         self.elements.append(element)
-        if token.kind == "void" or token.name in _VOID:
+        if token.kind == "void" or (token.name in _VOID and not self.rules.xml):
             return
         self.stack.append(element)
         if len(self.stack) - 1 > self.max_depth:
             raise UnsafeDocumentError(f"The HTML is nested more than {self.max_depth} levels deep.")
 
     def _close_implied(self, name: str, index: int) -> None:
+        if self.rules.xml:
+            return
         if name in _CLOSES_P:
             self._close_open(frozenset({"p"}), _P_BOUNDARY, index)
         if name in _IMPLIED_END:
@@ -263,19 +289,31 @@ class AttributeUnit:
 class HtmlDocument:
     """Tokens, the runs and attributes to translate, and the page written back from them."""
 
-    def __init__(self, source: str, guard: Guard) -> None:
+    def __init__(self, source: str, guard: Guard, rules: MarkupRules = HTML_RULES) -> None:
         self.tokens = tokenize(source, guard)
-        builder = _Builder(self.tokens, guard.settings.xml_max_depth)
+        self.rules = rules
+        builder = _Builder(self.tokens, guard.settings.xml_max_depth, rules)
         root = builder.build()
-        self.inline = _inline_elements(builder.elements)
+        self.inline = _inline_elements(builder.elements, rules, self._in_text(root, builder))
         self.runs = self._runs(root, guard)
         self.attributes = [
             AttributeUnit(e.start, name, Unit([value]))
             for e in builder.elements
             if not e.skipped
-            for name in ATTRIBUTES
+            for name in rules.attributes
             if (value := e.attrs.get(name))
         ]
+
+    def _in_text(self, root: Element, builder: _Builder) -> set[Element]:
+        """Elements with text among their siblings (only asked for by ``inline_in_text``)."""
+        if not self.rules.inline_in_text:
+            return set()
+        found: set[Element] = set()
+        for parent in [root, *builder.elements]:
+            texts = (self.tokens[c] for c in parent.children if isinstance(c, int))
+            if any(token.kind == "text" and token.raw.strip() for token in texts):
+                found.update(c for c in parent.children if isinstance(c, Element))
+        return found
 
     @property
     def units(self) -> list[Unit]:
@@ -301,7 +339,7 @@ class HtmlDocument:
         return runs
 
     def _kind(self, element: Element) -> str:
-        if element.skipped or element.name in ATOM:
+        if element.skipped or element.name in self.rules.atoms:
             return "atom"
         return "inline" if element in self.inline else "block"
 
@@ -357,21 +395,26 @@ class HtmlDocument:
         return "".join(out)
 
 
-def _inline_elements(elements: list[Element]) -> set[Element]:
-    """Inline-named elements with no block inside (children decided before their parents)."""
+def _inline_elements(
+    elements: list[Element], rules: MarkupRules, in_text: set[Element]
+) -> set[Element]:
+    """Inline elements (by `rules`) with no block inside (children decided before parents)."""
     inline: set[Element] = set()
     for element in reversed(elements):
-        if element.name not in INLINE or element.skipped:
+        if element.skipped or element.name in rules.splitting:
             continue
-        if all(_is_atom_or_inline(c, inline) for c in element.children):
+        named = rules.inline is None or element.name in rules.inline
+        if not (named or element in in_text):
+            continue
+        if all(_is_atom_or_inline(c, inline, rules) for c in element.children):
             inline.add(element)
     return inline
 
 
-def _is_atom_or_inline(child: Element | int, inline: set[Element]) -> bool:
+def _is_atom_or_inline(child: Element | int, inline: set[Element], rules: MarkupRules) -> bool:
     if isinstance(child, int):
         return True
-    return child.skipped or child.name in ATOM or child in inline
+    return child.skipped or child.name in rules.atoms or child in inline
 
 
 def _span(child: Element | int) -> tuple[int, int]:
