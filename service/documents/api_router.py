@@ -45,6 +45,7 @@ from service.documents.segments import Translations
 from service.documents.serving import DirectResult, DocumentService, Mode, TranslatorFactory
 from service.documents.settings import DocumentSettings
 from service.glossaries import GlossaryService
+from service.glossaries.errors import GlossaryNotFoundError
 from service.text import SplitMode, TermFinder
 
 router = APIRouter(tags=["documents"])
@@ -190,14 +191,25 @@ async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandl
     """DeepL: upload a document (``glossary_id`` too, with ``source_lang``); always a job."""
     fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
     source, target = fields.get("source_lang") or None, fields.get("target_lang", "")
-    glossaries: GlossaryService = request.app.state.glossaries
-    terms = await glossaries.terms_for(source, target, fields.get("glossary_id") or None)
+    terms = await _glossary_terms(request, source, target, fields.get("glossary_id") or None)
     factory = pipeline_translator_factory(request.app, terms) if terms is not None else None
     outcome = await service.submit(
         data, fields.get("filename") or filename, source, target, "async", factory
     )
     assert not isinstance(outcome, DirectResult)
     return DeepLDocumentHandle(document_id=outcome.id, document_key=outcome.key)
+
+
+async def _glossary_terms(
+    request: Request, source: str | None, target: str, glossary_id: str | None
+) -> TermFinder | None:
+    """The glossary's terms; an app that serves documents without glossaries knows no glossary."""
+    glossaries: GlossaryService | None = getattr(request.app.state, "glossaries", None)
+    if glossaries is None:
+        if glossary_id is not None:
+            raise GlossaryNotFoundError(f"no glossary {glossary_id}: glossaries are not served")
+        return None
+    return await glossaries.terms_for(source, target, glossary_id)
 
 
 @router.post(
