@@ -29,7 +29,7 @@ from service.routing import SentenceCheck, TextQuality, check_sentence, text_qua
 from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
-from service.text import PreparedText, SplitMode, TermFinder, prepare_text
+from service.text import PreparedText, SplitMode, TermFinder, keep_formatting, prepare_text
 
 # Texts longer than this (all together) are prepared off the event loop.
 _INLINE_PREPARE_CHARS = 2_000
@@ -148,9 +148,11 @@ class TranslationPipeline:
         context: RequestContext | None = None,
         terms: TermFinder | None = None,
         split: SplitMode = "lines",
+        preserve_formatting: bool = False,
     ) -> TranslationOutcome:
         """`terms` finds the glossary terms to protect (``service.glossaries``); `split` says
-        where sentences are cut (DeepL's ``split_sentences``)."""
+        where sentences are cut (DeepL's ``split_sentences``); `preserve_formatting` gives each
+        translated sentence its source's edge punctuation and first-letter case."""
         context = context if context is not None else RequestContext()
         model = self.registry.get(normalize_language(source), normalize_language(target))
         self.check_texts(texts)
@@ -182,7 +184,11 @@ class TranslationPipeline:
         checks = _check_sentences(model, sentences, entries, self.router)
         routed = await self._route(model, prepared, sentences, entries, checks)
 
-        per_text = _regroup(prepared, routed.translations)
+        translations = routed.translations
+        if preserve_formatting:
+            pairs = zip(sentences, translations, strict=True)
+            translations = [keep_formatting(source, done) for source, done in pairs]
+        per_text = _regroup(prepared, translations)
         quality = _quality(prepared, checks, routed)
 
         fallbacks = [text.fallbacks(done) for text, done in zip(prepared, per_text, strict=True)]

@@ -254,13 +254,16 @@ def include_documents(
 
 
 def pipeline_translator_factory(
-    app: FastAPI, terms: TermFinder | None = None, split: SplitMode = "lines"
+    app: FastAPI,
+    terms: TermFinder | None = None,
+    split: SplitMode = "lines",
+    preserve_formatting: bool = False,
 ) -> TranslatorFactory:
     """Adapter to the service core: worker threads run ``TranslationPipeline.translate`` on the
-    app's event loop (where its dispatchers live), with the glossary `terms` if given and the
-    sentence `split` (DeepL's tagged text), and wait for the answer. A sentence the engine
-    cannot translate even alone becomes SegmentFailedError (the document keeps it); every
-    other error (queue full, not ready) propagates unchanged."""
+    app's event loop (where its dispatchers live), with the glossary `terms` if given, the
+    sentence `split` and `preserve_formatting` (DeepL's tagged text), and wait for the answer.
+    A sentence the engine cannot translate even alone becomes SegmentFailedError (the document
+    keeps it); every other error (queue full, not ready) propagates unchanged."""
     from service.errors import NotReady, SentenceFailedError, UnsupportedDirection
     from service.pipeline import normalize_language
 
@@ -286,7 +289,14 @@ def pipeline_translator_factory(
 
         def translate(batch: list[str]) -> Translations:
             future = asyncio.run_coroutine_threadsafe(
-                runtime.pipeline.translate(batch, *direction, terms=terms, split=split), loop
+                runtime.pipeline.translate(
+                    batch,
+                    *direction,
+                    terms=terms,
+                    split=split,
+                    preserve_formatting=preserve_formatting,
+                ),
+                loop,
             )
             try:
                 outcome = future.result()

@@ -13,6 +13,8 @@ Pure Python, no web framework: the serving code calls it around the translator.
 - Protected terms (a glossary's source terms, found by the caller's ``protected`` finder) ride on
   the same placeholders: the model sees the target term in the source's place, a translation
   without it is damaged and falls back as above, with the target term put in between.
+- ``keep_formatting`` gives a translated sentence its source's leading and trailing
+  punctuation and first-letter case (DeepL's ``preserve_formatting``), for the caller to apply.
 - Segments with nothing to translate (whitespace, placeholders, numbers, punctuation) stay as is.
 - A sentence over ``max_tokens`` is cut after clause punctuation, else at spaces, into pieces that
   each fit; they are translated separately and rejoined. Nothing is truncated.
@@ -38,6 +40,7 @@ The flow, with ``translate(list[str]) -> list[str]`` being the model (batched, c
 {0: ['Hello']}
 """
 
+from service.text._formatting import keep_formatting
 from service.text._prepare import (
     PlaceholderMismatchError,
     PreparedText,
@@ -46,4 +49,11 @@ from service.text._prepare import (
 )
 from service.text._segment import SplitMode
 
-__all__ = ["PlaceholderMismatchError", "PreparedText", "SplitMode", "TermFinder", "prepare_text"]
+__all__ = [
+    "PlaceholderMismatchError",
+    "PreparedText",
+    "SplitMode",
+    "TermFinder",
+    "keep_formatting",
+    "prepare_text",
+]

@@ -186,3 +186,35 @@ def test_an_unknown_tag_handling_or_a_bad_tag_name_is_refused(
     with pytest.raises(deepl.DeepLException, match="Bad request") as error:
         translate(service, "A dog.", **options)
     assert error.value.http_status_code == 400
+
+
+# preserve_formatting
+
+
+def test_preserve_formatting_keeps_the_sources_case_and_edge_punctuation(
+    service: RunningService,
+) -> None:
+    assert translate(service, "a dog is running in the park").endswith(".")
+    kept = translate(service, "a dog is running in the park", preserve_formatting=True)
+    assert kept[0].islower() and not kept.endswith(".")
+    assert translate(service, "A dog is running in the park!", preserve_formatting=True)[-1] == "!"
+
+
+def test_preserve_formatting_is_off_by_default(service: RunningService) -> None:
+    source = "a dog is running in the park"
+    assert translate(service, source, preserve_formatting=False) == translate(service, source)
+
+
+def test_preserve_formatting_applies_to_tagged_text(service: RunningService) -> None:
+    out = translate(
+        service,
+        "<p>a dog is running in the park</p>",
+        tag_handling="html",
+        preserve_formatting=True,
+    )
+    assert (
+        out
+        == "<p>"
+        + translate(service, "a dog is running in the park", preserve_formatting=True)
+        + "</p>"
+    )

@@ -94,7 +94,9 @@ async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResp
     terms = await glossaries.terms_for(body.source_lang, body.target_lang, body.glossary_id)
     tagged = None
     if body.tag_handling is not None:
-        translators = pipeline_translator_factory(request.app, terms, serving.split_mode(body))
+        translators = pipeline_translator_factory(
+            request.app, terms, serving.split_mode(body), body.preserve_formatting
+        )
         tagged = serving.TaggedText(translators, request.app.state.documents.settings)
     work = serving.translate(runtime.pipeline, body, terms, tagged)
     return await unless_disconnected(request, work)

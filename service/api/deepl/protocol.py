@@ -57,6 +57,11 @@ class DeepLTranslateRequest(BaseModel):
     splitting_tags: TagList = Field(
         default=None, description="Tags that end a sentence (comma-separated)."
     )
+    preserve_formatting: bool = Field(
+        default=False,
+        description="Keep each sentence's punctuation at its start and end and the case of "
+        "its first letter as in the source (the blank around sentences is always kept).",
+    )
     formality: str | None = Field(
         default=None,
         max_length=16,

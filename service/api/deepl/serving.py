@@ -121,7 +121,14 @@ async def translate(
         source = candidates[0]
     if request.tag_handling is None:
         split = split_mode(request)
-        outcome = await pipeline.translate(request.text, source, target, terms=terms, split=split)
+        outcome = await pipeline.translate(
+            request.text,
+            source,
+            target,
+            terms=terms,
+            split=split,
+            preserve_formatting=request.preserve_formatting,
+        )
         texts = outcome.translations
     else:
         if tagged is None:
