@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import deepl
+import httpx
 import pytest
 
 from tests.service.server import RunningService
@@ -218,3 +219,21 @@ def test_preserve_formatting_applies_to_tagged_text(service: RunningService) -> 
         + translate(service, "a dog is running in the park", preserve_formatting=True)
         + "</p>"
     )
+
+
+def test_the_options_are_read_from_a_form_body_as_well(service: RunningService) -> None:
+    fields = {
+        "text": "a man is sleeping<x/>a woman is sitting",
+        "target_lang": "DE",
+        "source_lang": "EN",
+        "tag_handling": "xml",
+        "outline_detection": "0",
+        "splitting_tags": "x",
+        "preserve_formatting": "1",
+        "formality": "prefer_less",
+    }
+    answer = httpx.post(f"{service.url}/v2/translate", data=fields)
+    assert answer.status_code == 200, answer.text
+    first = translate(service, "a man is sleeping", preserve_formatting=True)
+    second = translate(service, "a woman is sitting", preserve_formatting=True)
+    assert answer.json()["translations"][0]["text"] == f"{first}<x/>{second}"
