@@ -5,8 +5,9 @@
     glossary = translator.create_glossary("brand", "EN", "DE", {"bike": "Velo"})
     translator.translate_text("A bike.", source_lang="EN", target_lang="DE", glossary=glossary)
 
-Glossaries are global for now: every caller sees and may delete every glossary (API keys, when
-they come, will own them). Store calls run off the event loop (Redis is a network round trip).
+With API keys off, every caller sees and may delete every glossary; with keys on, each key
+sees, uses and deletes only its own (another key's is a 404). Store calls run off the event
+loop (Redis is a network round trip).
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ async def create_glossary(
 
 @router.get("/glossaries", response_model=GlossaryList, responses=_responses(503))
 async def list_glossaries(glossaries: Glossaries) -> GlossaryList:
-    """Every glossary (glossaries are global: no API keys yet)."""
+    """Every glossary of the caller's key (every glossary with keys off)."""
     return GlossaryList(glossaries=await run_in_threadpool(glossaries.all))
 
 

@@ -2,8 +2,10 @@
 
 A glossary's source terms are found in the text (:mod:`.terms`: case-insensitive, whole words,
 multi-word, longest first) and protected by the placeholder masking of ``service.text``: the
-student sees a sentinel ``[k]`` where the term was, and the target term is put in its place, so
-the target term is in the output whatever the student does with the sentence (inflection aside).
+student is shown the target term in its place, and a translation that loses it falls back to
+the pieces around the term with the term put in between, so the target term is in the output
+whatever the student does with the sentence (inflection aside). With API keys on, a glossary is
+its creating key's own.
 Entries are parsed and validated as DeepL does (:mod:`.entries`); glossaries live in a bounded
 store shared by replicas through Redis, or in this process (:mod:`.store`); the routes are in
 ``service.api.glossaries``. Settings: :class:`GlossarySettings` (``MT_GLOSSARY_``). See

@@ -1,6 +1,9 @@
 """Glossary logic, no FastAPI: create, read and delete glossaries, and turn one into the term
 finder a translation uses (``TranslationPipeline.translate(..., terms=...)``).
 
+With API keys on, a glossary belongs to the key that made it: another key is answered as if it
+did not exist (404, as for an unknown id), so ids are not probed across teams.
+
 Compiled finders are kept per glossary id (an LRU of ``matcher_cache_size``): glossaries are
 immutable, so a finder never goes stale; each use still asks the store whether the glossary
 exists, so a glossary deleted on another replica stops applying at once.
@@ -15,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from service.auth import current_key_name
 from service.glossaries.entries import (
     Entries,
     check_name,
@@ -61,6 +65,12 @@ def _creation_time() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _visible(info: GlossaryInfo) -> bool:
+    """Keys off: every glossary; keys on: the request key's own."""
+    caller = current_key_name()
+    return caller is None or info.owner == caller
+
+
 class GlossaryService:
     def __init__(self, settings: GlossarySettings, store: GlossaryStore | None = None) -> None:
         self.settings = settings
@@ -95,6 +105,7 @@ class GlossaryService:
             target_lang=target,
             creation_time=_creation_time(),
             entry_count=len(parsed),
+            owner=current_key_name(),
         )
         size = len(entries_tsv(parsed).encode("utf-8"))
         self.store.add(info, parsed, size)
@@ -102,20 +113,23 @@ class GlossaryService:
 
     def info(self, glossary_id: str) -> GlossaryInfo:
         found = self.store.info(glossary_id)
-        if found is None:
+        if found is None or not _visible(found):
             raise GlossaryNotFoundError(f"no glossary {glossary_id}")
         return found
 
     def entries(self, glossary_id: str) -> Entries:
+        self.info(glossary_id)  # the caller's own, or 404
         found = self.store.entries(glossary_id)
         if found is None:
             raise GlossaryNotFoundError(f"no glossary {glossary_id}")
         return found
 
     def all(self) -> list[GlossaryInfo]:
-        return sorted(self.store.all(), key=lambda info: info.creation_time)
+        mine = [info for info in self.store.all() if _visible(info)]
+        return sorted(mine, key=lambda info: info.creation_time)
 
     def delete(self, glossary_id: str) -> None:
+        self.info(glossary_id)  # the caller's own, or 404
         with self._lock:
             self._matchers.pop(glossary_id, None)
         if not self.store.delete(glossary_id):

@@ -13,7 +13,7 @@ import json
 import threading
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.glossaries.entries import Entries
 from service.glossaries.errors import GlossaryStoreFullError
@@ -29,6 +29,15 @@ class GlossaryInfo(BaseModel):
     target_lang: str
     creation_time: str
     entry_count: int
+    owner: str | None = Field(
+        default=None,
+        exclude=True,
+        description="Name of the API key that made it (None: keys off); never in an answer.",
+    )
+
+    def stored_json(self) -> str:
+        """The record as stored, owner included (answers leave it out)."""
+        return json.dumps({**self.model_dump(), "owner": self.owner})
 
 
 class GlossaryStore(Protocol):
@@ -129,7 +138,7 @@ class RedisGlossaryStore:
         limits = [self.max_glossaries, self.max_total_bytes]
         added = self._add(
             keys=keys,
-            args=[info.glossary_id, size, info.model_dump_json(), json.dumps(entries), *limits],
+            args=[info.glossary_id, size, info.stored_json(), json.dumps(entries), *limits],
         )
         if not added:
             raise _full(self.max_glossaries, self.max_total_bytes)

@@ -96,3 +96,15 @@ def test_two_redis_stores_see_the_same_glossaries_and_limits(redis_url: str) -> 
     finally:
         first.close()
         second.close()
+
+
+def test_a_glossary_keeps_its_owner_in_the_store_but_never_in_an_answer(
+    make_store: StoreMaker,
+) -> None:
+    store = make_store(5, 1000)
+    store.add(info("g1").model_copy(update={"owner": "team-a"}), {"bike": "Velo"}, 9)
+
+    stored = store.info("g1")
+
+    assert stored is not None and stored.owner == "team-a"
+    assert "owner" not in stored.model_dump() and "team-a" not in stored.model_dump_json()
