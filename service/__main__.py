@@ -18,7 +18,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service.memory import limit_malloc_arenas, release_free_memory
-from service.settings import ServiceSettings
+from service.settings import ServiceSettings, invalid_settings_message
 
 logger = logging.getLogger("service")
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = ServiceSettings(**overrides)
     except ValidationError as error:
         logging.basicConfig(level=logging.INFO)
-        logger.error("invalid MT_ settings: %s", error)
+        logger.error("invalid MT_ settings: %s", invalid_settings_message(error))
         sys.exit(2)
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         logger.error("invalid MT_ROUTING_ settings: %s", error)
         sys.exit(2)
     except ValidationError as error:  # a bad value of another part's settings (MT_AUTH_, ...)
-        logger.error("invalid settings: %s", error)
+        logger.error("invalid settings: %s", invalid_settings_message(error))
         sys.exit(2)
 
     config = uvicorn.Config(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_BUNDLES = Path(__file__).resolve().parent / "bundles"
@@ -139,3 +139,24 @@ class ServiceSettings(BaseSettings):
 
     def resolved_inter_threads(self) -> int:
         return self.inter_threads or available_cpus()
+
+
+def invalid_settings_message(error: ValidationError) -> str:
+    """One line per bad variable, named as the operator set it (``MT_UI: Input should be a valid
+    boolean``), never its value: a secret setting must not reach the log."""
+    prefix = _env_prefix(error.title)
+    return "; ".join(
+        f"{prefix}{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+        for problem in error.errors()
+    )
+
+
+def _env_prefix(settings_class_name: str) -> str:
+    """The env prefix of the settings class a ValidationError names (``MT_`` when unknown)."""
+    pending = list(BaseSettings.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == settings_class_name:
+            return str(cls.model_config.get("env_prefix", ""))
+        pending += cls.__subclasses__()
+    return "MT_"

@@ -8,6 +8,7 @@ import pytest
 
 from service.__main__ import parse_args
 from service.settings import EMBEDDED_BUNDLES, ServiceSettings, available_cpus
+from tests.service.server import start_and_fail
 
 
 def test_defaults_serve_the_embedded_bundles_on_loopback() -> None:
@@ -35,3 +36,18 @@ def test_command_line_host_and_port_are_parsed() -> None:
 def test_automatic_replicas_use_the_available_cpus() -> None:
     assert ServiceSettings(inter_threads=0).resolved_inter_threads() == available_cpus()
     assert ServiceSettings(inter_threads=3).resolved_inter_threads() == 3
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("MT_QUEUE_SIZE", "lots"), ("MT_UI", "maybe"), ("MT_AUTH_ENABLED", "perhaps")],
+)
+def test_a_bad_value_stops_start_up_in_one_line_naming_the_variable_not_its_value(
+    variable: str, value: str
+) -> None:
+    done = start_and_fail(EMBEDDED_BUNDLES, **{variable: value})
+
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and f"{variable}: Input should be" in errors[0], done.stderr
+    assert value not in done.stderr and "Traceback" not in done.stderr
