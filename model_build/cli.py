@@ -19,7 +19,8 @@ from typing import Annotated
 
 import typer
 
-from model_build.config import BuildConfig, ConfigError, load_config, validate
+from model_build.config import BuildConfig, ConfigError, load_config
+from model_build.validation import validate
 from model_build.workdir import Artifact, Incomplete, StepError, WorkDir
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)

@@ -3,7 +3,7 @@
 A teacher turns a batch of source sentences into translations (`translate`). Backends differ in
 how they name languages (`__de__`, `deu_Latn`, `de_DE`, `<2de>`, a prompt) and in where they run;
 `check` finds configuration problems (unknown language codes, unreachable endpoints) without
-loading model weights, so `model_build.config.validate` can report them with everything else.
+loading model weights, so `model_build.validation.validate` can report them with everything else.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ import yaml
 from typer.testing import CliRunner
 
 from model_build.cli import app
-from model_build.config import load_config, validate
+from model_build.config import load_config
+from model_build.validation import validate
 from tests.model_build.conftest import REPO, write_config
 
 EXAMPLES = sorted((REPO / "model_build" / "configs").glob("*.yaml"))

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from model_build.config import TeacherConfig, load_config, validate
+from model_build.config import TeacherConfig, load_config
 from model_build.teachers.conversion import convert_teacher
 from model_build.teachers.huggingface import M2M100Teacher, MBart50Teacher, NLLBTeacher
 from model_build.teachers.language_codes import language_codes, tokenizer_tokens
+from model_build.validation import validate
 from tests.factories import (
     make_m2m100_teacher,
     make_madlad_teacher,
