@@ -1,6 +1,6 @@
 """DeepL's ``tag_handling=xml|html``: a text translated as markup, by the documents' HTML reader.
 
-A text is read as the HTML documents are (:mod:`service.documents.formats._html_source`): each
+A text is read as the HTML documents are (:mod:`service.documents.formats.html_source`): each
 run of text between two splitting elements goes out as one segment, inline elements in it as
 neutral tags, so they stay inside their sentence and come back around the translated words;
 everything but translated text keeps its bytes. DeepL's options choose the rules::
@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from service.api.deepl.protocol import DeepLTranslateRequest
-from service.documents.formats._html_source import INLINE, SKIP, HtmlDocument, MarkupRules
+from service.documents.formats.html_source import INLINE, SKIP, HtmlDocument, MarkupRules
 from service.documents.safety import Guard
 from service.documents.segments import SegmentTranslator, translate_units
 from service.documents.settings import DocumentSettings

@@ -4,7 +4,7 @@ Scripts, styles, code, ``translate="no"`` and ``class="notranslate"`` subtrees a
 An inline element inside a sentence (``<b>``, ``<a href>``) does not split it: the whole run
 goes out as one segment and the elements come back around the translated words.
 
-HTML is read as a partition of its source (:mod:`._html_source`): only translated text and
+HTML is read as a partition of its source (:mod:`.html_source`): only translated text and
 attribute values change, every other byte (doctype, comments, anything after ``</html>``, tag and
 attribute spelling, ``/>``) stays. XHTML is XML: lxml parses it (with the XML safety checks) and
 writes it back.
@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from service.documents.formats._html_source import ATOM, ATTRIBUTES, INLINE, SKIP, HtmlDocument
 from service.documents.formats._tree import collect_runs, local_name
 from service.documents.formats.base import (
     DocumentFormat,
@@ -25,6 +24,7 @@ from service.documents.formats.base import (
     Probe,
     require_text,
 )
+from service.documents.formats.html_source import ATOM, ATTRIBUTES, INLINE, SKIP, HtmlDocument
 from service.documents.safety import Guard, parse_xml
 from service.documents.segments import Unit
 
