@@ -4,9 +4,9 @@ A config has one section per step. Relative paths in a YAML file resolve against
 working directory (run `model-build` from the repository root), so a config can name
 `../shared/data/multi30k` the way the rest of the project does.
 
-`model_build.validation.validate(config)` collects every problem it can find before any heavy work (missing files,
-unknown teacher family, language codes the teacher does not know, an existing output folder,
-an unreachable endpoint) so the user fixes them all in one go.
+`model_build.validation.validate(config)` collects every problem it can find before any heavy
+work (missing files, unknown teacher family, language codes the teacher does not know, an
+existing output folder, an unreachable endpoint) so the user fixes them all in one go.
 """
 
 from __future__ import annotations
