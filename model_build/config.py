@@ -195,11 +195,30 @@ class TrainConfig(_Section):
     eval_every: int = Field(default=500, description="Steps between dev chrF evaluations.")
     eval_sentences: int = Field(default=500, description="Dev sentences scored each time.")
     patience: int = Field(default=5, description="Evaluations without improvement before stopping.")
+    average_checkpoints: int = Field(
+        default=0,
+        ge=0,
+        description="Average the weights of the last N evaluations; kept if better on dev.",
+    )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto", description="auto: bf16 where the CPU has AMX/AVX-512 (machine-dependent)."
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None
+    seed: int = 1
+
+
+class AugmentConfig(_Section):
+    """Copies of training pairs with placeholder sentinels on both sides, so the student keeps
+    placeholders and inline tags inside the sentence (model_build/placeholders.py)."""
+
+    placeholders: float = Field(
+        default=0.0, ge=0, le=1, description="Share of training pairs added again with sentinels."
+    )
+    max_placeholders: int = Field(default=3, ge=1, description="Most sentinels in one pair.")
+    min_dice: float = Field(
+        default=0.3, gt=0, le=1, description="Least Dice for a word pair to count as aligned."
+    )
     seed: int = 1
 
 
@@ -300,6 +319,7 @@ class BuildConfig(_Section):
     vocab: VocabConfig = VocabConfig()
     student: StudentConfig = StudentConfig()
     train: TrainConfig = TrainConfig()
+    augment: AugmentConfig = AugmentConfig()
     shortlist: ShortlistConfig = ShortlistConfig()
     convert: ConvertConfig = ConvertConfig()
     evaluate: EvaluateConfig = EvaluateConfig()

@@ -14,7 +14,8 @@ union of the batch's source pieces' candidates and the always-allowed ones.
 The candidates come from the student's own training pairs, both sides cut into the student's
 SentencePiece pieces: for each source piece the `top_k` target pieces by Dice coefficient of
 sentence co-occurrence, `2 C(s, t) / (C(s) + C(t))`, among pairs seen `min_count` times; and
-the `frequent` most frequent target pieces for every batch (function words, punctuation).
+the `frequent` most frequent target pieces for every batch (function words, punctuation), and
+the pieces the service's placeholder sentinels are written with.
 """
 
 from __future__ import annotations
@@ -40,17 +41,21 @@ MAP_NAME = "vmap.txt"
 _CHUNK_SENTENCES = 5000
 
 Ids = npt.NDArray[np.int64]
+_SENTINEL_CHARACTERS = frozenset("▁[]0123456789")
 
 
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     return fingerprint(
-        "shortlist", config.shortlist, vocab.data_fingerprint(config, work), work.upstream("vocab")
+        "shortlist",
+        config.shortlist,
+        vocab.student_data_fingerprint(config, work),
+        work.upstream("vocab"),
     )
 
 
 def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
     vocab_dir, _ = work.require("vocab")
-    sources, targets = vocab.training_pairs(config, work)
+    sources, targets = vocab.student_pairs(config, work)
     return work.run_step(
         "shortlist",
         step_fingerprint(config, work),
@@ -97,6 +102,7 @@ def build_map_file(
         source_pieces.encode(sources, out_type=str),
         target_pieces.encode(targets, out_type=str),
         config,
+        sentinel_pieces(target_pieces),
     )
     write_map(shortlist, path)
     sizes = [len(targets) for targets in shortlist.candidates.values()]
@@ -113,6 +119,14 @@ def build_map_file(
         "top_k": config.top_k,
         "frequent": config.frequent,
     }
+
+
+def sentinel_pieces(processor: Any) -> list[str]:
+    """Every piece made of brackets and digits only: what the service's placeholder sentinels
+    (``[1]``, ``[12]``) are written with. A student that keeps placeholders must be allowed to
+    write them in every batch, however rare they are in its training pairs."""
+    pieces = (processor.id_to_piece(i) for i in range(processor.get_piece_size()))
+    return [p for p in pieces if p.strip("▁") and set(p) <= _SENTINEL_CHARACTERS]
 
 
 def add_to_bundle(bundle: Path, map_file: Path, output: Path) -> Path:
@@ -144,23 +158,49 @@ def lexical_shortlist(
     source_sentences: Sequence[Sequence[str]],
     target_sentences: Sequence[Sequence[str]],
     config: ShortlistConfig,
+    required: Sequence[str] = (),
 ) -> Shortlist:
-    """Top-k target pieces by Dice per source piece, plus the most frequent target pieces."""
-    source_ids, source_names = _index(source_sentences)
-    target_ids, target_names = _index(target_sentences)
+    """Top-k target pieces by Dice per source piece, plus the most frequent target pieces and
+    the `required` ones."""
     frequency = Counter(piece for sentence in target_sentences for piece in sentence)
     always = [piece for piece, _ in frequency.most_common(config.frequent)]
+    always += sorted(set(required) - set(always))
+    table = dice_table(source_sentences, target_sentences, config.min_count)
+    chosen = _top_per_group(table.source_of, table.dice, config.top_k)
+    candidates: dict[str, list[str]] = {}
+    for source, target in zip(table.source_of[chosen], table.target_of[chosen], strict=True):
+        candidates.setdefault(table.source_names[source], []).append(table.target_names[target])
+    return Shortlist(always, candidates)
+
+
+@dataclass(frozen=True)
+class DiceTable:
+    """Every (source, target) pair seen together in a sentence pair, with its Dice coefficient
+    ``2 C(s, t) / (C(s) + C(t))``; `source_of`/`target_of` index the names."""
+
+    source_names: list[str]
+    target_names: list[str]
+    source_of: Ids
+    target_of: Ids
+    dice: npt.NDArray[np.float64]
+
+
+def dice_table(
+    source_sentences: Sequence[Sequence[str]],
+    target_sentences: Sequence[Sequence[str]],
+    min_count: int = 1,
+) -> DiceTable:
+    """Sentence co-occurrence statistics of two sides (pieces, or words), pairs seen together at
+    least `min_count` times."""
+    source_ids, source_names = _index(source_sentences)
+    target_ids, target_names = _index(target_sentences)
     pairs, together = _cooccurrences(source_ids, target_ids, len(target_names))
     source_of, target_of = pairs // len(target_names), pairs % len(target_names)
     source_count = _sentence_counts(source_ids, len(source_names))
     target_count = _sentence_counts(target_ids, len(target_names))
     dice = 2 * together / (source_count[source_of] + target_count[target_of])
-    kept = together >= config.min_count
-    chosen = _top_per_group(source_of[kept], dice[kept], config.top_k)
-    candidates: dict[str, list[str]] = {}
-    for source, target in zip(source_of[kept][chosen], target_of[kept][chosen], strict=True):
-        candidates.setdefault(source_names[source], []).append(target_names[target])
-    return Shortlist(always, candidates)
+    kept = together >= min_count
+    return DiceTable(source_names, target_names, source_of[kept], target_of[kept], dice[kept])
 
 
 def _index(sentences: Sequence[Sequence[str]]) -> tuple[list[Ids], list[str]]:

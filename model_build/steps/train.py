@@ -10,11 +10,12 @@ Usage: `model-build train CONFIG`. Writes::
 
 Token-budget batches, AdamW with inverse-square-root decay after warm-up, label smoothing;
 bf16 autocast on CPUs that support it (AMX) and on GPUs; early stopping after `patience`
-evaluations without improvement. The budget is counted in work, never in time: `max_steps` and
-`max_epochs` end training the same way on every machine. `max_minutes` is only a safety stop: hit
-first, it fails the step loudly (the checkpoint is kept, so a re-run with more minutes resumes),
-because a model cut by the clock depends on the machine it was built on. Seeds are fixed (data
-order, initialisation, dropout), and a killed run resumes from its last checkpoint.
+evaluations without improvement; optionally the average of the last checkpoints
+(model_build/averaging.py) when it scores better on dev. The budget is counted in work, never in
+time: `max_steps` and `max_epochs` end training the same way on every machine. `max_minutes` is only
+a safety stop: hit first, it fails the step loudly (the checkpoint is kept, so a re-run with more
+minutes resumes), because a model cut by the clock depends on the machine it was built on. Seeds are
+fixed (data order, initialisation, dropout), and a killed run resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from model_build import averaging
 from model_build.config import BuildConfig, TrainConfig
 from model_build.hardware import hardware_name
-from model_build.steps.vocab import data_fingerprint, training_pairs
+from model_build.steps.vocab import student_data_fingerprint, student_pairs
 from model_build.workdir import Artifact, StepError, WorkDir, fingerprint, read_lines
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,17 @@ class SafetyStopError(StepError):
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     # The safety stop does not change the model (it only fails the step), so raising it must not
     # throw the checkpoint away.
-    budget = config.train.model_dump(mode="json", exclude={"max_minutes"})
+    # Nor does averaging left off: builds from before it existed keep their checkpoints.
+    ignored = {"max_minutes"} | (
+        set() if config.train.average_checkpoints else {"average_checkpoints"}
+    )
+    budget = config.train.model_dump(mode="json", exclude=ignored)
     return fingerprint(
-        "train", config.student, budget, work.upstream("vocab"), data_fingerprint(config, work)
+        "train",
+        config.student,
+        budget,
+        work.upstream("vocab"),
+        student_data_fingerprint(config, work),
     )
 
 
@@ -164,7 +174,7 @@ def _build(
 
     vocab = Vocabulary(vocab_dir)
     limit = config.student.max_positions - 1
-    sources, targets = training_pairs(config, work)
+    sources, targets = student_pairs(config, work)
     src_ids = [vocab.encode(s, limit=limit) for s in sources]
     tgt_ids = [vocab.encode(t, target=True, limit=limit) for t in targets]
     lengths = [max(len(s), len(t)) for s, t in zip(src_ids, tgt_ids, strict=True)]
@@ -185,6 +195,7 @@ def _build(
         "tokens": 0,
     }  # fmt: skip
     last = out / "last"
+    averaged = out / "averaged"
     if (last / "state.pt").exists():
         saved = torch.load(last / "state.pt", weights_only=False)
         model.load_state_dict(saved["model"])
@@ -260,6 +271,8 @@ def _build(
             _save_model(model, vocab_dir, out / "model")
         else:
             state["stale"] += 1
+        if train.average_checkpoints > 1:
+            averaging.keep(model.state_dict(), averaged, state["step"], train.average_checkpoints)
         state["elapsed"] = elapsed()
         save_last()
         log.info("train: step %d dev chrF %.2f (best %.2f)", state["step"], chrf, state["best"])
@@ -312,7 +325,16 @@ def _build(
         raise SafetyStopError(safety_stop_message(train, state["step"], elapsed()))
     if not state["log"] or state["log"][-1]["step"] != state["step"]:
         checkpoint()
+    if len(kept := averaging.checkpoints(averaged)) > 1:
+        model.load_state_dict(averaging.average(kept))
+        chrf = evaluate()
+        state["log"].append({"step": state["step"], "chrf": round(chrf, 2), "averaged": len(kept)})
+        log.info("train: average of the last %d checkpoints: dev chrF %.2f", len(kept), chrf)
+        if chrf > state["best"]:
+            state["best"], state["averaged"] = chrf, len(kept)
+            _save_model(model, vocab_dir, out / "model")
     shutil.rmtree(last, ignore_errors=True)
+    shutil.rmtree(averaged, ignore_errors=True)
     (out / "dev.log.json").write_text(json.dumps(state["log"], indent=1), encoding="utf-8")
     parameters = int(sum(p.numel() for p in model.parameters()))
     log.info("train: stopped (%s) after %d steps, best dev chrF %.2f", reason, state["step"],
@@ -324,6 +346,7 @@ def _build(
         "tokens": state.get("tokens", 0),
         "stopped_by": reason,
         "best_dev_chrf": round(state["best"], 2),
+        "averaged_checkpoints": state.get("averaged", 0),
         "parameters": parameters,
         "seed": train.seed,
         "precision": str(dtype).replace("torch.", "") if dtype else "fp32",

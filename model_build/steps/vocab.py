@@ -44,6 +44,23 @@ def data_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     return fingerprint(config.train.data, work.upstream(upstream))
 
 
+def student_pairs(config: BuildConfig, work: WorkDir) -> tuple[list[str], list[str]]:
+    """What the student trains on: the training pairs, and copies with placeholder sentinels
+    when `augment.placeholders` asks for them (the vocabulary learns from the pairs alone)."""
+    sources, targets = training_pairs(config, work)
+    if not config.augment.placeholders:
+        return sources, targets
+    from model_build.placeholders import with_placeholders
+
+    return with_placeholders(sources, targets, config.augment)
+
+
+def student_data_fingerprint(config: BuildConfig, work: WorkDir) -> str:
+    if not config.augment.placeholders:
+        return data_fingerprint(config, work)
+    return fingerprint(config.augment, data_fingerprint(config, work))
+
+
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     return fingerprint("vocab", config.vocab, data_fingerprint(config, work))
 

@@ -164,6 +164,45 @@ def unmask(masked: str, originals: Sequence[str]) -> str:
     return "".join(out)
 
 
+_OPENING_TAG = re.compile(r"<([A-Za-z][\w:.-]*)(?:\s[^<>]*)?(?<!/)>")
+_CLOSING_TAG = re.compile(r"</([A-Za-z][\w:.-]*)\s*>")
+
+
+def tag_pairs(placeholders: Sequence[str]) -> dict[int, int]:
+    """Closing tag's sentinel number → its opening tag's, for the tags that open and close
+    within the sentence (matched as a browser nests them); lone and void tags have none."""
+    pairs: dict[int, int] = {}
+    opened: list[tuple[str, int]] = []
+    for number, placeholder in enumerate(placeholders, start=1):
+        if match := _OPENING_TAG.fullmatch(placeholder):
+            opened.append((match.group(1).lower(), number))
+        elif (match := _CLOSING_TAG.fullmatch(placeholder)) and opened:
+            names = [name for name, _ in opened]
+            if match.group(1).lower() in names:
+                depth = len(names) - 1 - names[::-1].index(match.group(1).lower())
+                pairs[number] = opened[depth][1]
+                del opened[depth:]
+    return pairs
+
+
+def _tags_nest(order: Sequence[int], placeholders: Sequence[str]) -> bool:
+    """Whether the sentinels, in the order the model wrote them, keep every tag pair of the
+    source opened before it is closed and nested as it was."""
+    pairs = tag_pairs(placeholders)
+    if not pairs:
+        return True
+    openings = set(pairs.values())
+    stack: list[int] = []
+    for number in order:
+        if number in openings:
+            stack.append(number)
+        elif number in pairs:
+            if not stack or stack[-1] != pairs[number]:
+                return False
+            stack.pop()
+    return True
+
+
 def _occurrences(term: str, translation: str) -> int:
     """How often `term` is in `translation` as a whole word (``Hund`` is not in ``Hundeleine``)."""
     before = r"(?<!\w)" if term[:1].isalnum() else ""
@@ -175,8 +214,9 @@ def fill_sentinels(translation: str, originals: Sequence[str]) -> str | None:
     """Replace the sentinels of a model output by the originals.
 
     Returns None when the model did not return every sentinel exactly once (dropped, duplicated,
-    mangled, or invented one), or left out a :class:`Term`: the caller must then fall back
-    instead of losing a placeholder.
+    mangled, or invented one), put a closing tag before its opening tag or across another pair
+    (``</b>…<b>`` would be broken markup), or left out a :class:`Term`: the caller must then fall
+    back instead of losing a placeholder.
     """
     if not originals:
         return translation
@@ -184,8 +224,8 @@ def fill_sentinels(translation: str, originals: Sequence[str]) -> str | None:
     if any(_occurrences(term, translation) < wanted for term, wanted in terms.items()):
         return None
     verbatim = [original for original in originals if not isinstance(original, Term)]
-    found = sorted(int(m.group(1)) for m in _SENTINEL.finditer(translation))
-    if found != list(range(1, len(verbatim) + 1)):
+    order = [int(m.group(1)) for m in _SENTINEL.finditer(translation)]
+    if sorted(order) != list(range(1, len(verbatim) + 1)) or not _tags_nest(order, verbatim):
         return None
     if not verbatim:
         return translation

@@ -65,6 +65,26 @@ def test_damaged_sentinels_are_detected(damaged: str) -> None:
     assert prepared.fallbacks([damaged]) == {0: ["Welcome", ", dear customer."]}
 
 
+@pytest.mark.parametrize(
+    "swapped",
+    ["[2]Hier[1] klicken.", "[1]Hier [3]klicken[2][4]."],
+    ids=["closing before opening", "pairs crossed"],
+)
+def test_tags_that_would_come_back_broken_are_damaged(swapped: str) -> None:
+    """Every sentinel is there, but ``</b>…<b>`` or ``<a><b></a></b>`` would be broken markup."""
+    text = "<b>Click</b> here." if swapped.count("[") == 2 else "<a><b>Click</b> here</a>."
+    prepared = prepare_text(text, "en", words, max_tokens=50)
+    assert list(prepared.fallbacks([swapped])) == [0]
+
+
+def test_tags_may_move_as_a_pair_and_lone_or_void_tags_anywhere() -> None:
+    prepared = prepare_text("Click <b>here</b> now <br>", "en", words, max_tokens=50)
+    assert prepared.sentences == ["Click [1]here[2] now [3]"]
+    assert prepared.restore(["[3]Jetzt [1]hier[2] klicken."]) == "<br>Jetzt <b>hier</b> klicken."
+    lone = prepare_text("Bold</b> text <b>begins.", "en", words, max_tokens=50)
+    assert lone.restore(["[2]Fett[1] Text beginnt."]) == "<b>Fett</b> Text beginnt."
+
+
 def test_placeholder_dropped_by_model_is_recovered_by_fallback() -> None:
     text = "Intro. Welcome {name}, your code is %1$s today!"
     prepared = prepare_text(text, "en", words, max_tokens=50)

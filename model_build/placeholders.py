@@ -1,0 +1,190 @@
+"""Training pairs with placeholder sentinels, so the student learns to carry them through.
+
+The service shows the model every placeholder and inline tag as a sentinel ``[k]`` (numbered from
+1 in each sentence, ``service/text/_placeholders.py``): ``Click <b>here</b> to continue.`` reaches
+the model as ``Click [1]here[2] to continue.``. A student that never saw one in training breaks
+such a sentence apart, and the service falls back to translating the pieces between the
+placeholders one by one. Here a share of the training pairs is added again with sentinels put
+in the same place on both sides, the way the Bergamot pipeline carries inline tags through:
+
+- around a word (``[1]dog[2]``: an inline tag),
+- in place of a word (``[1]``: ``{name}``, ``%d``),
+- before a word (``[1] dogs``: ``%d new messages``),
+- at the start of the sentence, or at its end before the full stop (where the service shows a
+  placeholder that ends a sentence: one after the full stop starts the next).
+
+"The same place" needs a word alignment: a source word and a target word that are each other's
+best translation in the pair, by Dice coefficient of sentence co-occurrence over the whole
+corpus (the statistics the shortlist uses), each occurring once in its sentence. The edges need
+none. Deterministic for a seed: the same corpus and config give the same pairs.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from model_build.config import AugmentConfig
+from model_build.steps.shortlist import dice_table
+
+_WORD = re.compile(r"^(\W*)(\w.*?\w|\w)(\W*)$")
+"""A whitespace token: leading punctuation, the word, trailing punctuation."""
+
+# Temporary marks, renumbered in source order at the end: ``_OPEN + chr(_BASE + id) + _CLOSE``.
+_OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
+_MARK = re.compile(f"{_OPEN}(.){_CLOSE}")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One whitespace token of a sentence, split around its word (empty when it has none)."""
+
+    before: str
+    word: str
+    after: str
+
+    @classmethod
+    def of(cls, text: str) -> Token:
+        match = _WORD.match(text)
+        if match is None:
+            return cls(text, "", "")
+        return cls(match.group(1), match.group(2), match.group(3))
+
+    @property
+    def key(self) -> str:
+        return self.word.lower()
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token.of(part) for part in text.split()]
+
+
+def with_placeholders(
+    sources: Sequence[str], targets: Sequence[str], config: AugmentConfig
+) -> tuple[list[str], list[str]]:
+    """The pairs, followed by `config.placeholders` × their number of copies with sentinels."""
+    source_tokens = [tokens(s) for s in sources]
+    target_tokens = [tokens(s) for s in targets]
+    best = best_translations(source_tokens, target_tokens, config.min_dice)
+    rng = random.Random(config.seed)
+    count = round(config.placeholders * len(sources))
+    chosen = sorted(rng.sample(range(len(sources)), min(count, len(sources))))
+    extra = [
+        _augment(source_tokens[i], target_tokens[i], best, rng, config.max_placeholders)
+        for i in chosen
+    ]
+    return list(sources) + [s for s, _ in extra], list(targets) + [t for _, t in extra]
+
+
+def best_translations(
+    sources: Sequence[Sequence[Token]], targets: Sequence[Sequence[Token]], min_dice: float
+) -> dict[tuple[str, str], float]:
+    """Dice of every (source word, target word) pair seen together, at least `min_dice`."""
+    source_words = [[t.key for t in sentence if t.word] for sentence in sources]
+    target_words = [[t.key for t in sentence if t.word] for sentence in targets]
+    table = dice_table(source_words, target_words)
+    return {
+        (table.source_names[s], table.target_names[t]): float(d)
+        for s, t, d in zip(table.source_of, table.target_of, table.dice, strict=True)
+        if d >= min_dice
+    }
+
+
+def aligned_words(
+    source: Sequence[Token], target: Sequence[Token], best: dict[tuple[str, str], float]
+) -> list[tuple[int, int]]:
+    """(source index, target index) of words that are each other's best translation in the pair,
+    each occurring once on its side."""
+    source_once = _once(source)
+    target_once = _once(target)
+    scores = {
+        (i, j): best[(source[i].key, target[j].key)]
+        for i in source_once
+        for j in target_once
+        if (source[i].key, target[j].key) in best
+    }
+    best_of_source: dict[int, tuple[float, int]] = {}
+    best_of_target: dict[int, tuple[float, int]] = {}
+    for (i, j), score in scores.items():
+        best_of_source[i] = max(best_of_source.get(i, (0.0, -1)), (score, j))
+        best_of_target[j] = max(best_of_target.get(j, (0.0, -1)), (score, i))
+    return sorted((i, j) for i, (_, j) in best_of_source.items() if best_of_target[j][1] == i)
+
+
+def _once(tokens: Sequence[Token]) -> list[int]:
+    keys = [t.key for t in tokens]
+    return [i for i, t in enumerate(tokens) if t.word and keys.count(t.key) == 1]
+
+
+def _augment(
+    source: Sequence[Token],
+    target: Sequence[Token],
+    best: dict[tuple[str, str], float],
+    rng: random.Random,
+    most: int,
+) -> tuple[str, str]:
+    """One pair with 1 to `most` sentinels put in corresponding places on both sides (a tag
+    pair around a word is two)."""
+    src = [[t.before, t.word, t.after] for t in source]
+    tgt = [[t.before, t.word, t.after] for t in target]
+    pairs = aligned_words(source, target, best)
+    rng.shuffle(pairs)
+    edges: list[str] = []
+    marks = 0
+
+    def mark() -> str:
+        nonlocal marks
+        marks += 1
+        return f"{_OPEN}{chr(_BASE + marks)}{_CLOSE}"
+
+    wanted = rng.randint(1, most)
+    while marks + len(edges) < wanted:
+        kinds = (
+            ("wrap", "replace", "before")
+            if wanted - marks - len(edges) > 1
+            else ("replace", "before")
+        )
+        kind = rng.choice((*kinds, "edge") if pairs else ("edge",))
+        if kind == "edge":
+            edges.append(rng.choice(("start", "start-glued", "end")))
+            continue
+        i, j = pairs.pop()
+        if kind == "wrap":
+            opening, closing = mark(), mark()
+            src[i][1] = opening + src[i][1] + closing
+            tgt[j][1] = opening + tgt[j][1] + closing
+        elif kind == "replace":
+            src[i][1] = tgt[j][1] = mark()
+        else:
+            placeholder = mark()
+            src[i][0] = placeholder + " " + src[i][0]
+            tgt[j][0] = placeholder + " " + tgt[j][0]
+    for edge in edges:
+        placeholder = mark()
+        for sentence in (src, tgt):
+            if edge == "end":  # before the full stop: the service cuts a sentence after it
+                sentence[-1][2] = " " + placeholder + sentence[-1][2]
+            else:
+                sentence[0][0] = (
+                    placeholder + ("" if edge == "start-glued" else " ") + sentence[0][0]
+                )
+    return _numbered(_join(src), _join(tgt))
+
+
+def _join(tokens: list[list[str]]) -> str:
+    return " ".join("".join(parts) for parts in tokens)
+
+
+def _numbered(source: str, target: str) -> tuple[str, str]:
+    """Temporary marks → sentinels ``[1]``, ``[2]``, ... in source order, as the service numbers
+    them; the target's follow the source's."""
+    numbers: dict[str, int] = {}
+    for match in _MARK.finditer(source):
+        numbers[match.group(1)] = len(numbers) + 1
+
+    def sentinel(match: re.Match[str]) -> str:
+        return f"[{numbers[match.group(1)]}]"
+
+    return _MARK.sub(sentinel, source), _MARK.sub(sentinel, target)

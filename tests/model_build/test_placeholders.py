@@ -1,0 +1,123 @@
+"""Placeholder augmentation: copies of training pairs with the service's sentinels put in
+corresponding places on both sides, so the student learns to carry them through."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from model_build.config import AugmentConfig, ShortlistConfig
+from model_build.placeholders import aligned_words, best_translations, tokens, with_placeholders
+from model_build.steps.shortlist import lexical_shortlist, sentinel_pieces
+from service.text._placeholders import MARK, fill_sentinels, to_model_input
+from tests.factories import caption_pairs, train_spm
+from tests.model_build.test_train_budget import train_references
+
+SENTINEL = re.compile(r"\[(\d+)\]")
+
+
+def augmented(share: float = 0.5, seed: int = 1) -> tuple[list[str], list[str], int]:
+    pairs = caption_pairs()
+    sources, targets = with_placeholders(
+        [en for en, _ in pairs],
+        [de for _, de in pairs],
+        AugmentConfig(placeholders=share, seed=seed),
+    )
+    return sources, targets, len(pairs)
+
+
+def test_the_pairs_stay_and_a_share_of_them_comes_again_with_sentinels() -> None:
+    sources, targets, original = augmented(share=0.25)
+    pairs = caption_pairs()
+    assert list(zip(sources[:original], targets[:original], strict=True)) == pairs
+    extra = list(zip(sources[original:], targets[original:], strict=True))
+    assert len(extra) == round(0.25 * original)
+    assert all(SENTINEL.search(source) and SENTINEL.search(target) for source, target in extra)
+
+
+def test_both_sides_carry_the_same_sentinels_numbered_from_one_in_source_order() -> None:
+    sources, targets, original = augmented()
+    for source, target in zip(sources[original:], targets[original:], strict=True):
+        numbers = [int(n) for n in SENTINEL.findall(source)]
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert sorted(int(n) for n in SENTINEL.findall(target)) == numbers
+        assert 1 <= len(numbers) <= 3
+
+
+def test_a_sentinel_pair_is_what_the_service_sends_for_markup_and_fills_back() -> None:
+    """The training side looks like the service's model input: ``[1]word[2]`` for a tag pair."""
+    sources, targets, original = augmented()
+    wrapped = [
+        (s, t)
+        for s, t in zip(sources[original:], targets[original:], strict=True)
+        if re.search(r"\[1\]\w+\[2\]", s)
+    ]
+    assert wrapped
+    source, target = wrapped[0]
+    word = re.search(r"\[1\](\w+)\[2\]", source)
+    assert word is not None
+    masked = source.replace("[1]", MARK, 1).replace("[2]", MARK, 1)
+    assert to_model_input(masked) == source
+    filled = fill_sentinels(target, ["<b>", "</b>", "{x}", "%d"][: len(SENTINEL.findall(source))])
+    assert filled is not None and re.search(r"<b>\w+</b>", filled)
+
+
+def test_words_are_aligned_only_with_their_best_translation_in_the_pair() -> None:
+    pairs = caption_pairs()
+    sources = [tokens(en) for en, _ in pairs]
+    targets = [tokens(de) for _, de in pairs]
+    best = best_translations(sources, targets, min_dice=0.3)
+    source = tokens("A dog is running in the park.")
+    target = tokens("Ein Hund läuft im Park.")
+    aligned = {(source[i].word, target[j].word) for i, j in aligned_words(source, target, best)}
+    assert ("dog", "Hund") in aligned and ("running", "läuft") in aligned
+    assert ("park", "Park") in aligned  # the word, without its full stop
+    assert all(
+        target_word != "Hund" for source_word, target_word in aligned if source_word != "dog"
+    )
+
+
+def test_the_same_seed_gives_the_same_pairs_and_another_seed_others() -> None:
+    assert augmented(seed=3) == augmented(seed=3)
+    assert augmented(seed=3)[0] != augmented(seed=4)[0]
+
+
+def test_no_share_adds_nothing() -> None:
+    sources, targets, original = augmented(share=0.0)
+    assert len(sources) == len(targets) == original
+
+
+def test_the_shortlist_always_allows_the_pieces_sentinels_are_written_with(tmp_path: Path) -> None:
+    """Captions never contain brackets; without this a student with the map could not write
+    ``[1]`` at all, and every sentence with a placeholder would fall back."""
+    pairs = caption_pairs()
+    model = train_spm([en for en, _ in pairs] + [de for _, de in pairs] + ["[1] [2] [3]"] * 5,
+                      tmp_path / "joint")  # fmt: skip
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(model))
+    required = sentinel_pieces(processor)
+    written = {p for text in ("[1]", "x[2]", "[3] y") for p in processor.encode(text, out_type=str)}
+    assert written - {"▁x", "▁y", "x", "y", "▁"} <= set(required)
+    shortlist = lexical_shortlist(
+        [en.split() for en, _ in pairs], [de.split() for _, de in pairs],
+        ShortlistConfig(frequent=3), required,
+    )  # fmt: skip
+    assert set(required) <= set(shortlist.always)
+    assert len(shortlist.always) == 3 + len(set(required))
+
+
+@pytest.mark.slow
+def test_the_student_trains_on_the_pairs_and_their_copies_with_sentinels(
+    tmp_path: Path, tiny_teacher: Path, caption_files: Path
+) -> None:
+    plain = train_references(tmp_path / "plain", tiny_teacher, caption_files)
+    work = train_references(
+        tmp_path / "augmented", tiny_teacher, caption_files, augment__placeholders=0.5
+    )
+    sentences = (plain.done("train") or {})["summary"]["sentences"]
+    assert (work.done("train") or {})["summary"]["sentences"] == sentences + round(0.5 * sentences)
+    assert (work.done("vocab") or {})["fingerprint"] == (plain.done("vocab") or {})["fingerprint"]
+    assert (work.done("train") or {})["fingerprint"] != (plain.done("train") or {})["fingerprint"]
