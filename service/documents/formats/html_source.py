@@ -231,7 +231,10 @@ class _Builder:
             return
         self.stack.append(element)
         if len(self.stack) - 1 > self.max_depth:
-            raise UnsafeDocumentError(f"The HTML is nested more than {self.max_depth} levels deep.")
+            markup = "XML" if self.rules.xml else "HTML"
+            raise UnsafeDocumentError(
+                f"The {markup} is nested more than {self.max_depth} levels deep."
+            )
 
     def _close_implied(self, name: str, index: int) -> None:
         if self.rules.xml:

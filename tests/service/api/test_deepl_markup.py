@@ -12,6 +12,7 @@ import pytest
 
 from service.api.deepl.markup import markup_rules, translate_markup
 from service.api.deepl.protocol import DeepLTranslateRequest
+from service.documents.errors import UnsafeDocumentError
 from service.documents.settings import DocumentSettings
 from service.errors import InvalidRequestError
 
@@ -99,3 +100,11 @@ def test_a_tag_list_with_a_name_that_is_not_a_tag_name_is_refused(names: str) ->
     )
     with pytest.raises(InvalidRequestError, match="'ignore_tags' contains a name"):
         markup_rules(request)
+
+
+@pytest.mark.parametrize("tag_handling", ["xml", "html"])
+def test_markup_nested_too_deep_is_refused_naming_the_markup_it_was(tag_handling: str) -> None:
+    request = DeepLTranslateRequest(text=["x"], target_lang="DE", tag_handling=tag_handling)
+    text = "<b>" * 40 + "A dog." + "</b>" * 40
+    with pytest.raises(UnsafeDocumentError, match=f"The {tag_handling.upper()} is nested more"):
+        translate_markup([text], markup_rules(request), list, DocumentSettings(xml_max_depth=32))
