@@ -4,7 +4,8 @@ Routes declare their error statuses with :func:`error_responses` (the one envelo
 generation time :func:`install_openapi` adds what only the app knows: the configured limits
 (schemas mark them with ``x-limit``), FastAPI's own 422, which the app answers in the
 envelope too (``service.app``), not in FastAPI's ``HTTPValidationError`` shape, and, on the
-DeepL surface (``/v2/``), DeepL's error shape and statuses (``service.api.deepl.errors``).
+DeepL surface (``/v2/``), DeepL's error shape and statuses (``service.api.deepl.errors``), and,
+with API keys on, how each route takes its key and what the key check answers.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from fastapi.openapi.utils import get_openapi
 from service.api.deepl.errors import deepl_statuses, is_deepl_path
 from service.api.deepl.protocol import DeepLErrorResponse
 from service.api.v1.protocol import ErrorResponse
+from service.auth.middleware import ADMIN_PREFIX, PROTECTED_PREFIXES, TRANSLATING_PATHS
 from service.settings import ServiceSettings
 
 _DESCRIPTIONS = {
+    401: "API keys are on (MT_AUTH_ENABLED): the key is missing, unknown or revoked",
     400: "Bad request: a direction no bundle serves, or a malformed form",
     404: "No such job or glossary (unknown, deleted or expired)",
     409: "The job is not done yet, or it failed",
@@ -76,6 +79,8 @@ def install_openapi(app: FastAPI) -> None:
             )
             _fill_limits(document, _limits(getattr(app.state, "settings", None)))
             _envelope_for_validation_errors(document)
+            if getattr(app.state, "auth_guard", None) is not None:
+                _key_errors_on_protected_paths(document)
             _deepl_errors_on_deepl_paths(document)
             app.openapi_schema = document
         return app.openapi_schema
@@ -123,6 +128,44 @@ def _envelope_for_validation_errors(document: dict[str, Any]) -> None:
     schemas = document.get("components", {}).get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+
+
+_KEY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <key>`"},
+    "deeplAuthKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Authorization: DeepL-Auth-Key <key>`, as DeepL's clients send it",
+    },
+}
+
+
+def _key_errors_on_protected_paths(document: dict[str, Any]) -> None:
+    """With API keys on (``service.auth``): how each ``/v1`` and ``/v2`` operation takes its
+    key, and what the key check answers: a bad key (401; DeepL's 403), a key over its rate
+    (429), and, on the POSTs that translate, a spent quota (429 on v1; DeepL's 456)."""
+    envelope = error_responses(401, 429)
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith(PROTECTED_PREFIXES) or path.startswith(ADMIN_PREFIX):
+            continue
+        scheme = "deeplAuthKey" if is_deepl_path(path) else "bearer"
+        for method, operation in operations.items():
+            operation["security"] = [{scheme: []}]
+            responses = operation.setdefault("responses", {})
+            for status, response in envelope.items():
+                responses.setdefault(str(status), _envelope_response(response))
+            if method == "post" and path in TRANSLATING_PATHS and is_deepl_path(path):
+                responses.setdefault("456", {"description": _DEEPL_DESCRIPTIONS[456]})
+    document.setdefault("components", {}).setdefault("securitySchemes", {}).update(_KEY_SCHEMES)
+
+
+def _envelope_response(response: dict[str, Any]) -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{ErrorResponse.__name__}"}
+    return {
+        "description": response["description"],
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def _deepl_errors_on_deepl_paths(document: dict[str, Any]) -> None:
