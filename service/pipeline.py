@@ -216,12 +216,18 @@ class TranslationPipeline:
         )
         if self.pricer is not None:
             usage = self.pricer(model, usage, texts, results)
-        for listener in self.usage_listeners:
-            listener(model, usage)
+        if self.usage_listeners:
+            # Off the event loop: a listener may write to a store (an API key's charge: SQLite
+            # or Redis); the request's context (its key) goes with it.
+            await asyncio.to_thread(self._tell_usage, model, usage)
         outcome = TranslationOutcome(results, model, usage, quality)
         for outcome_listener in self.outcome_listeners:
             outcome_listener(texts, outcome)
         return outcome
+
+    def _tell_usage(self, model: LoadedModel, usage: Usage) -> None:
+        for listener in self.usage_listeners:
+            listener(model, usage)
 
     async def _route(
         self,
