@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from service.api.deepl.formality import check_formality
 from service.api.openapi import error_responses
 from service.documents.errors import (
     DocumentTooLargeError,
@@ -188,16 +190,31 @@ async def _fields(request: Request) -> dict[str, Any]:
     openapi_extra=DEEPL_UPLOAD_BODY,
 )
 async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandle:
-    """DeepL: upload a document (``glossary_id`` too, with ``source_lang``); always a job."""
+    """DeepL: upload a document (``glossary_id`` too, with ``source_lang``); always a job.
+    ``formality`` as on ``/v2/translate``; ``output_format`` only the document's own."""
     fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
+    filename = fields.get("filename") or filename
+    check_formality(fields.get("formality") or None)
+    _check_output_format(fields.get("output_format") or None, filename)
     source, target = fields.get("source_lang") or None, fields.get("target_lang", "")
     terms = await _glossary_terms(request, source, target, fields.get("glossary_id") or None)
     factory = pipeline_translator_factory(request.app, terms) if terms is not None else None
-    outcome = await service.submit(
-        data, fields.get("filename") or filename, source, target, "async", factory
-    )
+    outcome = await service.submit(data, filename, source, target, "async", factory)
     assert not isinstance(outcome, DirectResult)
     return DeepLDocumentHandle(document_id=outcome.id, document_key=outcome.key)
+
+
+def _check_output_format(output_format: str | None, filename: str | None) -> None:
+    """DeepL converts some formats (PDF to DOCX); here a document comes back in its own format,
+    so any other `output_format` is refused rather than ignored."""
+    if output_format is None:
+        return
+    own = Path(filename or "").suffix.lstrip(".").lower()
+    if output_format.lower().lstrip(".") != own:
+        raise InvalidDocumentRequestError(
+            f"output_format {output_format!r} is not supported for this document: documents "
+            f"come back in the format they came in ({own or 'unknown'})."
+        )
 
 
 async def _glossary_terms(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from service.api.deepl.formality import check_formality
 from service.api.deepl.markup import markup_rules, translate_markup
 from service.api.deepl.protocol import (
     DeepLLanguage,
@@ -15,7 +16,7 @@ from service.api.deepl.protocol import (
 from service.documents.serving import TranslatorFactory
 from service.documents.settings import DocumentSettings
 from service.engine.registry import ModelRegistry
-from service.errors import InvalidRequestError, UnsupportedDirectionError
+from service.errors import UnsupportedDirectionError
 from service.pipeline import TranslationPipeline, normalize_language
 from service.runtime import UsageTotals
 from service.text import SplitMode, TermFinder
@@ -62,12 +63,6 @@ REGIONAL_TARGETS = {
 }
 
 
-# DeepL's values; no served target has formality (``supports_formality`` is false in
-# /v2/languages), so only those that fall back to the default are honoured.
-FORMALITY_VALUES = frozenset({"default", "more", "less", "prefer_more", "prefer_less"})
-_FORMALITY_FALLS_BACK = frozenset({"default", "prefer_more", "prefer_less"})
-
-
 # DeepL's split_sentences values -> where the text handling cuts sentences.
 SPLIT_MODES: dict[str, SplitMode] = {"1": "lines", "nonewlines": "punctuation", "0": "none"}
 
@@ -85,15 +80,6 @@ class TaggedText:
     def __init__(self, translators: TranslatorFactory, settings: DocumentSettings) -> None:
         self.translators = translators
         self.settings = settings
-
-
-def check_formality(formality: str | None) -> None:
-    """Refuse what DeepL refuses for a target language without formality, in its words."""
-    if formality is None or formality.lower() in _FORMALITY_FALLS_BACK:
-        return
-    if formality.lower() in FORMALITY_VALUES:
-        raise InvalidRequestError("'formality' is not supported for given 'target_lang'.")
-    raise InvalidRequestError("Value for 'formality' not supported.")
 
 
 def _name(code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import socket
 import tempfile
 import threading
@@ -130,5 +131,44 @@ def test_official_deepl_client_translates_a_document(server: str, tmp_path: Path
     assert status.done and status.billed_characters and status.billed_characters > 0
     paragraphs = docx.Document(str(target)).paragraphs
     assert [p.text for p in paragraphs][:1] == ["«Paragraph 0 of the contract.»"]
+    for path in (source, target):
+        path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"formality": "more"}, "'formality' is not supported for given 'target_lang'."),
+        ({"output_format": "pdf"}, "output_format 'pdf' is not supported for this document"),
+    ],
+    ids=["formality", "output format"],
+)
+def test_deepl_document_options_the_service_cannot_honour_are_refused_not_ignored(
+    server: str, tmp_path: Path, options: dict[str, str], message: str
+) -> None:
+    translator = deepl.Translator("test-key", server_url=server)
+    source = tmp_path / "in.docx"
+    source.write_bytes(_docx(3))
+    with (
+        source.open("rb") as document,
+        pytest.raises(deepl.DeepLException, match=re.escape(message)) as error,
+    ):
+        translator.translate_document_upload(document, target_lang="DE", **options)  # type: ignore[arg-type]
+    assert error.value.http_status_code == 400
+    source.unlink()
+
+
+def test_deepl_document_options_it_can_honour_are_accepted(server: str, tmp_path: Path) -> None:
+    translator = deepl.Translator("test-key", server_url=server)
+    source, target = tmp_path / "in.docx", tmp_path / "out.docx"
+    source.write_bytes(_docx(3))
+    status = translator.translate_document_from_filepath(
+        source,
+        target,
+        target_lang="DE",
+        formality="prefer_less",
+        extra_body_parameters={"output_format": "docx"},
+    )
+    assert status.done
     for path in (source, target):
         path.unlink()
