@@ -69,8 +69,9 @@ def with_placeholders(
     target_tokens = [tokens(s) for s in targets]
     best = best_translations(source_tokens, target_tokens, config.min_dice)
     rng = random.Random(config.seed)
+    candidates = [i for i in range(len(sources)) if source_tokens[i] and target_tokens[i]]
     count = round(config.placeholders * len(sources))
-    chosen = sorted(rng.sample(range(len(sources)), min(count, len(sources))))
+    chosen = sorted(rng.sample(candidates, min(count, len(candidates))))
     extra = [
         _augment(source_tokens[i], target_tokens[i], best, rng, config.max_placeholders)
         for i in chosen
