@@ -78,15 +78,20 @@ def synthetic(sentence: str, rng: random.Random) -> str:
     return " ".join(_wrapped(b, w, a) for b, w, a in zip(before, words, after, strict=True))
 
 
+def _split_end(word: str) -> tuple[str, str]:
+    """`word` and its trailing punctuation (``dog.`` → ``dog``, ``.``)."""
+    core = word.rstrip(".,;:!?")
+    return core, word[len(core) :]
+
+
 def _trailing(word: str, replacement: str) -> str:
     """`word` replaced, its trailing punctuation kept (``dog.`` → ``{count}.``)."""
-    core = word.rstrip(".,;:!?")
-    return replacement + word[len(core) :]
+    return replacement + _split_end(word)[1]
 
 
 def _wrapped(before: str, word: str, after: str) -> str:
-    core = word.rstrip(".,;:!?")
-    return before + core + after + word[len(core) :]
+    core, end = _split_end(word)
+    return before + core + after + end
 
 
 def without_placeholders(text: str) -> str:

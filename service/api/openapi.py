@@ -121,10 +121,7 @@ def _envelope_for_validation_errors(document: dict[str, Any]) -> None:
         for operation in operations.values():
             response = operation.get("responses", {}).get("422")
             if response is not None and "HTTPValidationError" in str(response):
-                response["description"] = envelope["description"]
-                response["content"] = {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
-                }
+                response.update(_envelope_response(envelope))
     schemas = document.get("components", {}).get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
