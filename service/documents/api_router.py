@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from service.api.deepl.formality import check_formality
+from service.api.deepl.options import refuse_unsupported, requested_glossary
 from service.api.openapi import error_responses
 from service.documents.errors import (
     DocumentTooLargeError,
@@ -190,14 +191,16 @@ async def _fields(request: Request) -> dict[str, Any]:
     openapi_extra=DEEPL_UPLOAD_BODY,
 )
 async def deepl_upload(request: Request, service: Service) -> DeepLDocumentHandle:
-    """DeepL: upload a document (``glossary_id`` too, with ``source_lang``); always a job.
-    ``formality`` as on ``/v2/translate``; ``output_format`` only the document's own."""
+    """DeepL: upload a document (``glossary_id`` or one ``glossary_ids`` too, with
+    ``source_lang``); always a job. ``formality`` and the refused options as on
+    ``/v2/translate``; ``output_format`` only the document's own."""
     fields, filename, data = await read_upload(request, service.settings.max_upload_bytes)
     filename = fields.get("filename") or filename
+    refuse_unsupported(fields)
     check_formality(fields.get("formality") or None)
     _check_output_format(fields.get("output_format") or None, filename)
     source, target = fields.get("source_lang") or None, fields.get("target_lang", "")
-    terms = await _glossary_terms(request, source, target, fields.get("glossary_id") or None)
+    terms = await _glossary_terms(request, source, target, requested_glossary(fields))
     factory = pipeline_translator_factory(request.app, terms) if terms is not None else None
     outcome = await service.submit(data, filename, source, target, "async", factory)
     assert not isinstance(outcome, DirectResult)

@@ -68,6 +68,29 @@ def test_the_target_languages_say_they_have_no_formality(service: RunningService
     assert targets and not any(language.supports_formality for language in targets)
 
 
+# Options of DeepL's newer clients for features this server does not have: refused with a 400
+# naming the option, never ignored (the answer would not be what was asked for).
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"style_rule": "a-style-rule-id"}, "style_id"),
+        ({"translation_memory": "a-memory-id"}, "translation_memory_id"),
+        ({"custom_instructions": ["Use formal register."]}, "custom_instructions"),
+    ],
+    ids=["style rule", "translation memory", "custom instructions"],
+)
+def test_options_for_features_this_server_lacks_are_refused_not_ignored(
+    service: RunningService, options: dict[str, object], name: str
+) -> None:
+    with pytest.raises(
+        deepl.DeepLException, match=re.escape(f"'{name}' is not supported: this server has no")
+    ) as error:
+        translate(service, "A dog.", **options)
+    assert error.value.http_status_code == 400
+
+
 # split_sentences
 
 

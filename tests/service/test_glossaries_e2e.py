@@ -64,6 +64,56 @@ def test_a_translation_with_a_glossary_has_every_target_term(
     assert results[2].text == without.text  # no term: the glossary changes nothing
 
 
+def test_deepls_newer_glossary_ids_with_one_glossary_applies_it(
+    service: RunningService, glossary: deepl.GlossaryInfo
+) -> None:
+    result = client(service).translate_text(
+        "A dog is running in the park.",
+        source_lang="EN",
+        target_lang="DE",
+        glossary_ids=[glossary],
+    )
+    assert isinstance(result, deepl.TextResult)
+    assert "Stadtpark" in result.text
+
+
+def test_a_document_with_one_glossary_in_glossary_ids_has_its_terms(
+    service: RunningService, glossary: deepl.GlossaryInfo
+) -> None:
+    translated = io.BytesIO()
+    client(service).translate_document(
+        io.BytesIO(b"A dog is running in the park.\n"),
+        translated,
+        source_lang="EN",
+        target_lang="DE",
+        glossary_ids=[glossary],
+        filename="captions.txt",
+    )
+    assert "Stadtpark" in translated.getvalue().decode()
+
+
+def test_two_glossaries_in_one_request_are_refused_not_half_applied(
+    service: RunningService, glossary: deepl.GlossaryInfo
+) -> None:
+    translator = client(service)
+    other = translator.create_glossary("brand", "EN", "DE", {"dog": "Hündchen"})
+    with pytest.raises(deepl.DeepLException, match="2 glossaries were given") as error:
+        translator.translate_text(
+            "A dog in the park.", source_lang="EN", target_lang="DE", glossary_ids=[glossary, other]
+        )
+    assert error.value.http_status_code == 400
+    with pytest.raises(deepl.DeepLException, match="2 glossaries were given"):
+        translator.translate_document(
+            io.BytesIO(b"A dog in the park.\n"),
+            io.BytesIO(),
+            source_lang="EN",
+            target_lang="DE",
+            glossary_ids=[glossary, other],
+            filename="captions.txt",
+        )
+    translator.delete_glossary(other)
+
+
 def test_a_document_is_translated_with_a_glossary(
     service: RunningService, glossary: deepl.GlossaryInfo
 ) -> None:

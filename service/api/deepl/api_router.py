@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from service.api.deepl import serving
+from service.api.deepl.options import refuse_unsupported, requested_glossary
 from service.api.deepl.protocol import (
     DeepLErrorResponse,
     DeepLLanguage,
@@ -81,11 +82,14 @@ def _validation_message(error: ValidationError) -> str:
 )
 async def translate(request: Request, runtime: RuntimeDep) -> DeepLTranslateResponse:
     """DeepL-compatible text translation: ``text`` list, ``source_lang``, ``target_lang``,
-    ``glossary_id`` (``/v2/glossaries``), ``split_sentences``, ``tag_handling`` and its tag
-    lists, ``formality`` (docs/service.md, "DeepL options")."""
+    ``glossary_id`` or one ``glossary_ids`` (``/v2/glossaries``), ``split_sentences``,
+    ``tag_handling`` and its tag lists, ``formality``; options for features this server lacks
+    are refused (docs/service.md, "DeepL options")."""
     fields = await _body_fields(request)
     if isinstance(fields.get("text"), str):
         fields["text"] = [fields["text"]]
+    refuse_unsupported(fields)
+    fields["glossary_id"] = requested_glossary(fields)
     try:
         body = DeepLTranslateRequest.model_validate(fields)
     except ValidationError as error:

@@ -14,8 +14,9 @@ TagList = str | list[str] | None
 
 
 class DeepLTranslateRequest(BaseModel):
-    """`POST /v2/translate`, from a JSON or a form body; DeepL options we do not know
-    (``context``, ``model_type``, ...) are accepted and ignored (docs/service.md)."""
+    """`POST /v2/translate`, from a JSON or a form body; DeepL's hints we do not use
+    (``context``, ``model_type``, ...) are accepted and ignored, options for features this
+    server lacks are refused before this model (``options.py``, docs/service.md)."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -140,11 +140,16 @@ def test_official_deepl_client_translates_a_document(server: str, tmp_path: Path
     [
         ({"formality": "more"}, "'formality' is not supported for given 'target_lang'."),
         ({"output_format": "pdf"}, "output_format 'pdf' is not supported for this document"),
+        ({"style_rule": "a-style-rule-id"}, "'style_id' is not supported: this server has no"),
+        (
+            {"translation_memory": "a-memory-id", "translation_memory_threshold": 80},
+            "'translation_memory_id' is not supported: this server has no",
+        ),
     ],
-    ids=["formality", "output format"],
+    ids=["formality", "output format", "style rule", "translation memory"],
 )
 def test_deepl_document_options_the_service_cannot_honour_are_refused_not_ignored(
-    server: str, tmp_path: Path, options: dict[str, str], message: str
+    server: str, tmp_path: Path, options: dict[str, object], message: str
 ) -> None:
     translator = deepl.Translator("test-key", server_url=server)
     source = tmp_path / "in.docx"
