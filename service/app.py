@@ -44,6 +44,7 @@ from service.routing.budget import EscalationBudget
 from service.routing.capture import open_capture
 from service.routing.checks import dev_low_share
 from service.routing.escalation import Router
+from service.routing.memory import TeacherMemory
 from service.routing.metrics import RoutingMetrics
 from service.routing.settings import RoutingSettings, load_routing_settings
 from service.runtime import Lifecycle, Runtime, UsageTotals
@@ -169,7 +170,9 @@ def build_router(
     teacher, priced = build_teacher(routing, cost.settings, settings, [cost.on_teacher_batch])
     cost.escalate_to(priced)
     budget = EscalationBudget(routing.max_share, routing.window_sentences, routing.max_in_flight)
-    return Router(metrics, teacher, budget, routing.timeout_seconds, capture, checking)
+    size = routing.teacher_memory_size
+    memory = TeacherMemory(size) if size else None
+    return Router(metrics, teacher, budget, routing.timeout_seconds, capture, checking, memory)
 
 
 def build_app(

@@ -53,6 +53,8 @@ class Usage:
     # really cost, and what the request would have cost with every sentence on that teacher.
     sentences: int = 0
     escalated_sentences: int = 0
+    remembered_sentences: int = 0
+    """Of the escalated: answered from the teacher's remembered answers, at no cost."""
     escalation_cost_usd: float = 0.0
     teacher_only_cost_usd: float | None = None
 
@@ -212,6 +214,7 @@ class TranslationPipeline:
             cpu_seconds=context.cpu_seconds,
             sentences=len(sentences),
             escalated_sentences=routed.escalated_count,
+            remembered_sentences=routed.remembered,
             escalation_cost_usd=routed.cost_usd,
         )
         if self.pricer is not None:

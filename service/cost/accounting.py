@@ -153,7 +153,8 @@ class CostAccounting:
                 teacher_cost[teacher.name] = cost
         teacher_only = None
         if self.teacher_only is not None:
-            self.teacher_only.observe(usage.escalated_sentences, usage.escalation_cost_usd)
+            paid = usage.escalated_sentences - usage.remembered_sentences
+            self.teacher_only.observe(paid, usage.escalation_cost_usd)
             teacher_only = self.teacher_only.estimate(model.direction, request, usage.sentences)
         return dataclasses.replace(
             usage,

@@ -5,8 +5,9 @@ The base of the cascade's savings (``usage.savings_usd``, ``mt_teacher_only_cost
 - a price-listed teacher (``deepl``, a chat model): the price list applied to the whole
   request, exactly as the teacher-equivalent cost is (`service.cost.prices`);
 - a measured teacher (a local teacher bundle, another instance): its mean real cost per
-  escalated sentence so far in this process, times the request's sentences (`None` until a
-  first escalation has been paid for).
+  escalated sentence so far in this process (sentences answered from its remembered answers
+  cost nothing and are not counted), times the request's sentences (`None` until a first
+  escalation has been paid for).
 """
 
 from __future__ import annotations

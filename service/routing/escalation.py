@@ -2,10 +2,12 @@
 
 Called by the pipeline once per request, after the student's translations are checked::
 
-    flat checks --(mode escalate)--> budget: up to the window's share, least confident first
+    flat checks --(mode escalate)--> the teacher's remembered answers (free)
+        --> budget for the rest: up to the window's share, least confident first
         --> one teacher call for the request's distinct low sentences (model inputs, with
             their [1] sentinels), under the call time limit and the in-flight limit
         --> each answer replaces the student's only if it keeps every placeholder
+            (and is remembered)
     --> routes and failures counted, optional capture (flywheel)
 
 A request never fails because the teacher did: beyond the budget, on a timeout, an error or a
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 from service.routing.budget import EscalationBudget
 from service.routing.capture import CaptureRecord, CaptureStore
 from service.routing.checks import SentenceCheck
+from service.routing.memory import TeacherMemory
 from service.routing.metrics import RoutingMetrics
 from service.teachers.base import TeacherClient, TeacherError
 
@@ -45,6 +48,8 @@ class Routed:
     escalated: list[bool]
     cost_usd: float = 0.0
     """What the teacher call really cost."""
+    remembered: int = 0
+    """Escalated sentences answered from the teacher's remembered answers, at no cost."""
 
     @property
     def escalated_count(self) -> int:
@@ -69,6 +74,7 @@ class Router:
         timeout_seconds: float = 5.0,
         capture: CaptureStore | None = None,
         checking: bool = True,
+        memory: TeacherMemory | None = None,
     ) -> None:
         self.checking = checking
         """False in mode ``off``: no sentence is flagged."""
@@ -77,6 +83,8 @@ class Router:
         self.budget = budget
         self.timeout_seconds = timeout_seconds
         self.capture = capture
+        self.memory = memory
+        """The teacher's answers already paid for (``MT_ROUTING_TEACHER_MEMORY_SIZE``)."""
 
     async def route(
         self,
@@ -115,34 +123,40 @@ class Router:
             sentence = sentences[index]
             confidence[sentence] = min(confidence.get(sentence, 1.0), checks[index].confidence)
         ranked = sorted(confidence, key=confidence.__getitem__)
-        granted = self.budget.admit(len(sentences), len(ranked))
-        chosen = ranked[:granted]
-        self._fail(direction.name, "budget", low, sentences, set(ranked[granted:]))
-        if not chosen:
-            return routed
-        answer = await self._call(direction, chosen, low, sentences)
-        if answer is None:
-            return routed
-        by_sentence, cost = answer
+        remembered = self.memory.recall(direction.name, ranked) if self.memory is not None else {}
+        fresh = [sentence for sentence in ranked if sentence not in remembered]
+        granted = self.budget.admit(len(sentences), len(fresh))  # what is remembered is free
+        self._fail(direction.name, "budget", low, sentences, set(fresh[granted:]))
+        answer = await self._call(direction, fresh[:granted], low, sentences)
+        answered, cost = answer if answer is not None else ({}, 0.0)
         translations, escalated = list(routed.translations), list(routed.escalated)
-        damaged = 0
+        damaged, used = 0, dict[str, str]()
         for index in low:
-            better = by_sentence.get(sentences[index])
+            sentence = sentences[index]
+            better = remembered.get(sentence, answered.get(sentence))
             if better is None:
                 continue
             if keeps_placeholders(index, better):
                 translations[index], escalated[index] = better, True
+                used[sentence] = better
             else:
                 damaged += 1
         if damaged:
             self.metrics.failures.labels(direction.name, "placeholders").inc(damaged)
-        return Routed(translations, escalated, cost)
+        recalled = sum(escalated[index] and sentences[index] in remembered for index in low)
+        if self.memory is not None:
+            self.memory.remember(direction.name, {s: used[s] for s in answered if s in used})
+            self.metrics.remembered.labels(direction.name).inc(recalled)
+        return Routed(translations, escalated, cost, recalled)
 
     async def _call(
         self, direction: Direction, chosen: list[str], low: list[int], sentences: Sequence[str]
     ) -> tuple[dict[str, str], float] | None:
-        """The one teacher call of a request: its answers by sentence and its cost, or None."""
+        """The one teacher call of a request: its answers by sentence and its cost, or None
+        (nothing to ask, or no answer)."""
         assert self.teacher is not None and self.budget is not None
+        if not chosen:
+            return None
         if not self.budget.enter():
             self._fail(direction.name, "in_flight", low, sentences, set(chosen))
             return None

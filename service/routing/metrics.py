@@ -58,6 +58,13 @@ class RoutingMetrics:
             buckets=_SECONDS,
             registry=registry,
         )
+        self.remembered = Counter(
+            "mt_escalation_remembered_sentences",
+            "Escalated sentences answered from the teacher's remembered answers (no call, no "
+            "cost, no budget).",
+            ["direction"],
+            registry=registry,
+        )
         self.teacher_cost = Counter(
             "mt_escalation_cost",
             "What the escalations really cost on the teacher, in USD.",
@@ -103,6 +110,7 @@ class RoutingMetrics:
             for reason in ESCALATION_FAILURES:
                 self.failures.labels(direction, reason)
             if mode == "escalate":
+                self.remembered.labels(direction)
                 self.teacher_calls.labels(direction, teacher)
                 self.teacher_cost.labels(direction, teacher)
                 self.teacher_only_cost.labels(direction, teacher)

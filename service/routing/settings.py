@@ -68,6 +68,13 @@ class RoutingSettings(BaseSettings):
         default=5.0, gt=0, description="Time limit of one teacher call, all of it."
     )
 
+    teacher_memory_size: int = Field(
+        default=10_000,
+        ge=0,
+        description="The teacher's answers kept per process (an LRU of sentences): a repeat "
+        "is answered from it, at no cost and outside the budget; 0: every repeat is a call.",
+    )
+
     # The budget
     max_share: float = Field(
         default=0.3,

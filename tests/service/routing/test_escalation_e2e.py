@@ -122,6 +122,43 @@ def test_a_local_teacher_bundle_translates_only_the_low_sentences_keeping_the_la
     )
 
 
+def test_a_repeated_low_sentence_gets_the_remembered_answer_without_a_second_call(
+    student_dir: Path, teacher_dir: Path, tmp_path: Path
+) -> None:
+    env = escalate(MT_ROUTING_TEACHER_PROTOCOL="bundle", MT_ROUTING_TEACHER_DIR=str(teacher_dir))
+    with running_service(student_dir, tmp_path / "student.log", **env) as service:
+        first, again = (translate(service.url, [ODD[0]]) for _ in range(2))
+        found = samples(service.url)
+    assert (
+        again["translations"] == first["translations"] == [teacher_translation(teacher_dir, ODD[0])]
+    )
+    assert first["usage"]["escalated_sentences"] == again["usage"]["escalated_sentences"] == 1
+    assert first["usage"]["escalation_cost_usd"] > 0
+    assert again["usage"]["escalation_cost_usd"] == 0  # nothing paid for the repeat
+    # the measured cost per sentence is the one paid for, not halved by the free repeat
+    assert again["usage"]["teacher_only_cost_usd"] == pytest.approx(
+        first["usage"]["escalation_cost_usd"]
+    )
+    assert value(found, "mt_escalation_duration_seconds_count") == 1  # one teacher call
+    assert value(found, "mt_escalation_remembered_sentences_total", direction="en-de") == 1
+    assert value(found, "mt_routed_sentences_total", route="teacher") == 2
+
+
+def test_without_memory_every_repeat_is_a_teacher_call(
+    student_dir: Path, teacher_dir: Path, tmp_path: Path
+) -> None:
+    env = escalate(
+        MT_ROUTING_TEACHER_PROTOCOL="bundle",
+        MT_ROUTING_TEACHER_DIR=str(teacher_dir),
+        MT_ROUTING_TEACHER_MEMORY_SIZE="0",
+    )
+    with running_service(student_dir, tmp_path / "student.log", **env) as service:
+        answers = [translate(service.url, [ODD[0]]) for _ in range(2)]
+        found = samples(service.url)
+    assert all(answer["usage"]["escalation_cost_usd"] > 0 for answer in answers)
+    assert value(found, "mt_escalation_duration_seconds_count") == 2
+
+
 def test_a_remote_instance_and_a_deepl_compatible_api_are_teachers_too(
     remote_teacher: RunningService, student_dir: Path, tmp_path: Path
 ) -> None:
