@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bundle import Routing, read_manifest
-from model_build.calibration import StudentDecoder, curve, point, share_below
+from model_build.calibration import curve, point, share_below
+from model_build.confidence import StudentDecoder
 from model_build.normal_range import read_text_lines
 from model_build.steps.evaluate import load_bundle
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TEACHER_FAMILIES = ("marian", "m2m100", "nllb", "mbart50", "t5", "ctranslate2", "openai")
-# Confidence signals the calibration can compare (model_build/calibration.py computes them).
+# Confidence signals the calibration can compare (model_build/confidence.py computes them).
 SIGNALS = (
     "mean_logprob",
     "min_token_logprob",

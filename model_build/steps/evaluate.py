@@ -234,7 +234,8 @@ def _routing(
     teacher_hyps: dict[str, list[str]],
 ) -> dict[str, Any]:
     """Calibrate the student's confidence against the teacher on dev (bundle.json `routing`)."""
-    from model_build.calibration import StudentDecoder, calibrate
+    from model_build.calibration import calibrate
+    from model_build.confidence import StudentDecoder
 
     sources, refs = dev[DEV_SET]
     decoder = StudentDecoder(

@@ -9,7 +9,6 @@ import pytest
 import sacrebleu
 
 from model_build.calibration import (
-    Decoded,
     calibrate,
     calibration_table,
     choose_threshold,
@@ -17,6 +16,7 @@ from model_build.calibration import (
     point,
     share_below,
 )
+from model_build.confidence import Decoded
 from model_build.config import CalibrateConfig, ConfigError, load_config
 from tests.factories import caption_pairs
 
