@@ -62,7 +62,7 @@ lint: setup
 	PATH=$(BIN):$$PATH scripts/validate-deploy
 
 test: test-servers lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15  # the slowest tests, to keep CI short
 
 # The embedded default model, from scratch: the no-teacher ablation, then the distilled student
 # (scored against it), copied into service/bundles/en-de. Inputs: the teacher and Multi30k under
