@@ -4,8 +4,10 @@ Only the parts that carry text are parsed and rewritten; every other archive mem
 images, layouts, relationships) is copied unchanged. In a paragraph, runs are grouped by their
 formatting (the serialized run properties): the dominant formatting is the paragraph's base and
 travels untagged, other formats (bold, italic, a hyperlink's run style) become ``open``/``close``
-tags and Word hyperlinks wrap their runs. Tabs, breaks, drawings (with their text boxes, which are
-paragraphs of their own), fields and bookmarks are atoms that keep their order.
+tags, and so do the elements that wrap runs in Word (hyperlinks, tracked insertions and moves,
+smart tags, inline content controls): their text is translated and stays inside them. Tabs,
+breaks, drawings (with their text boxes, which are paragraphs of their own), fields, bookmarks
+and tracked deletions are atoms that keep their order.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class Dialect:
     parts: re.Pattern[str]
     leading: frozenset[str] = frozenset()
     trailing: frozenset[str] = frozenset()
-    link: str | None = None
+    wrappers: frozenset[str] = frozenset()
+    """Elements that wrap runs inside a paragraph (their runs in ``sdtContent`` for ``sdt``)."""
     bare_text: bool = False
     top_level_only: bool = False
 
@@ -49,10 +52,12 @@ class _Format:
 
 
 @dataclass(eq=False)
-class _Link:
-    """An ``open`` tag's payload: a hyperlink element that wraps runs."""
+class _Wrapper:
+    """An ``open`` tag's payload: an element that wraps runs (a hyperlink, an insertion); the
+    translated runs go into its `container` (itself, or a content control's ``sdtContent``)."""
 
     element: etree._Element
+    container: etree._Element
     base: etree._Element | None
 
 
@@ -89,16 +94,16 @@ class _Paragraph:
                 children.append(_text_run(d, rpr, piece, self.bare))
             elif piece.kind == "open" and isinstance(piece.raw, _Format):
                 frames.append((children, piece.raw.rpr, None))
-            elif piece.kind == "open" and isinstance(piece.raw, _Link):
-                link = piece.raw.element
-                for child in list(link):
-                    link.remove(child)
-                children.append(link)
-                frames.append(([], piece.raw.base, link))
+            elif piece.kind == "open" and isinstance(piece.raw, _Wrapper):
+                container = piece.raw.container
+                for child in list(container):
+                    container.remove(child)
+                children.append(piece.raw.element)
+                frames.append(([], piece.raw.base, container))
             elif piece.kind == "close":
-                inner, _, link_element = frames.pop()
-                if link_element is not None:
-                    link_element.extend(inner)
+                inner, _, wrapped = frames.pop()
+                if wrapped is not None:
+                    wrapped.extend(inner)
             elif isinstance(piece.raw, _RunAtom):
                 run = etree.Element(d.q("r"))
                 if piece.raw.rpr is not None:
@@ -132,7 +137,7 @@ def _key(rpr: etree._Element | None) -> bytes:
     return b"" if rpr is None else etree.tostring(rpr)
 
 
-# An item is ("text", rpr, text) | ("atom", payload) | ("link", element, items)
+# An item is ("text", rpr, text) | ("atom", payload) | ("wrap", element, container, items)
 _Item = tuple[object, ...]
 
 
@@ -152,11 +157,16 @@ def _items(d: Dialect, elements: list[etree._Element]) -> list[_Item]:
                     items.append(("atom", _RunAtom(rpr, sub)))
         elif in_ns and name == "t" and d.bare_text:
             items.append(("text", None, el.text or ""))
-        elif in_ns and d.link is not None and name == d.link:
-            items.append(("link", el, _items(d, list(el))))
+        elif in_ns and name in d.wrappers and (container := _container(d, el)) is not None:
+            items.append(("wrap", el, container, _items(d, list(container))))
         else:
             items.append(("atom", el))
     return items
+
+
+def _container(d: Dialect, wrapper: etree._Element) -> etree._Element | None:
+    """Where a wrapper's runs are: a content control's ``sdtContent``, else the wrapper."""
+    return wrapper.find(d.q("sdtContent")) if _local(wrapper) == "sdt" else wrapper
 
 
 def _dominant(items: list[_Item]) -> etree._Element | None:
@@ -186,14 +196,13 @@ def _pieces(items: list[_Item], base: etree._Element | None) -> list[Piece]:
         members = list(group)
         if key is None:
             for item in members:
-                if item[0] == "link":
-                    link = item[1]
-                    assert isinstance(link, etree._Element)
-                    inner = item[2]
-                    assert isinstance(inner, list)
-                    link_base = _dominant(inner)
-                    pieces.append(Tag("open", _Link(link, link_base)))
-                    pieces.extend(_pieces(inner, link_base))
+                if item[0] == "wrap":
+                    element, container, inner = item[1:]
+                    assert isinstance(element, etree._Element)
+                    assert isinstance(container, etree._Element) and isinstance(inner, list)
+                    inner_base = _dominant(inner)
+                    pieces.append(Tag("open", _Wrapper(element, container, inner_base)))
+                    pieces.extend(_pieces(inner, inner_base))
                     pieces.append(Tag("close", None))
                 else:
                     pieces.append(Tag("atom", item[1]))

@@ -13,7 +13,7 @@ WORD = Dialect(
     paragraph="p",
     parts=re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"),
     leading=frozenset({"pPr"}),
-    link="hyperlink",
+    wrappers=frozenset({"hyperlink", "ins", "moveTo", "smartTag", "sdt"}),
 )
 
 
