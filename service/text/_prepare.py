@@ -70,14 +70,29 @@ class _Unit:
                 return filled
         translated = iter(piece_translations)
         out: list[str] = []
+        last = len(self.placeholders)
         for number, part in enumerate(self.between):
             if number:
                 out.append(self.placeholders[number - 1])
-            lead, core, trail = strip_blank(part)
-            if needs_translation(core):
+            lead, source, trail = strip_blank(part)
+            core = source
+            if needs_translation(source):
                 core = next(translated).strip(BLANK)
+                if number and not lead:
+                    lead = _space_if_glued(self.placeholders[number - 1][-1:], source, core)
+                if number < last and not trail:
+                    trail = _space_if_glued(self.placeholders[number][:1], source[::-1], core[::-1])
             out += (lead, core, trail)
         return "".join(out)
+
+
+def _space_if_glued(placeholder_edge: str, source: str, translation: str) -> str:
+    """A space between a word-like placeholder (a glossary term) and a translated piece that
+    touched it through punctuation the translation dropped (``Frauen`` + ``, a teenager`` ->
+    ``Teenager``); else the two words would be glued. `source` and `translation` start at
+    the edge that touches the placeholder."""
+    glued = placeholder_edge.isalnum() and translation[:1].isalnum()
+    return " " if glued and not source[:1].isalnum() else ""
 
 
 class PreparedText:

@@ -56,6 +56,25 @@ def test_without_the_term_anywhere_the_pieces_are_translated_around_it() -> None
     assert prepared.translate_with(translate_term_away) == "A MAN RIDES A Velo IN THE PARK."
 
 
+def test_a_piece_that_lost_its_punctuation_next_to_a_term_is_not_glued_to_it() -> None:
+    prepared = prepare("Bikes aside, a bike, trains.")  # the piece after "bike" starts with ","
+
+    def drop_punctuation(sentences: list[str]) -> list[str]:
+        return [s.replace("Velo", "Rad").replace(",", "").upper() for s in sentences]
+
+    # the pieces come back without their commas; a space keeps them apart from the term
+    assert prepared.translate_with(drop_punctuation) == "BIKES ASIDE A Velo TRAINS."
+
+
+def test_a_piece_glued_to_a_term_in_the_source_stays_glued() -> None:
+    prepared = prepare("A bike-shed.")
+
+    def lose_term(sentences: list[str]) -> list[str]:
+        return [s.replace("Velo", "Rad").upper() for s in sentences]
+
+    assert prepared.translate_with(lose_term) == "A Velo-SHED."
+
+
 def test_the_target_term_inside_a_longer_word_does_not_count() -> None:
     prepared = prepare("A bike.")
     assert prepared.fallbacks(["Ein Velofahrer."]) == {0: ["A bike.", "A"]}
