@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from model_build.config import TeacherConfig
 from model_build.teachers.base import Teacher
+from model_build.teachers.hub import unreachable_hub_problem
 from model_build.teachers.language_codes import language_codes, resolve, tokenizer_tokens
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ class HFSeq2SeqTeacher(Teacher):
     def check(
         cls, config: TeacherConfig, source_lang: str, target_lang: str, check_endpoint: bool
     ) -> list[str]:
+        unreachable = unreachable_hub_problem(config.model, config.revision)
+        if unreachable is not None:
+            return [unreachable]
         try:
             tokenizer = cls.load_tokenizer(config)
         except Exception as exc:  # any loader failure is a config problem to report
