@@ -21,6 +21,20 @@ def client(service: RunningService) -> deepl.Translator:
     return deepl.Translator("any-key:fx", server_url=service.url)
 
 
+def document(translator: deepl.Translator, text: bytes, **options: object) -> str:
+    """A .txt document translated en->de through the client's document upload."""
+    translated = io.BytesIO()
+    translator.translate_document(
+        io.BytesIO(text),
+        translated,
+        source_lang="EN",
+        target_lang="DE",
+        filename="captions.txt",
+        **options,  # type: ignore[arg-type]
+    )
+    return translated.getvalue().decode()
+
+
 @pytest.fixture
 def glossary(service: RunningService) -> Iterator[deepl.GlossaryInfo]:
     translator = client(service)
@@ -80,16 +94,8 @@ def test_deepls_newer_glossary_ids_with_one_glossary_applies_it(
 def test_a_document_with_one_glossary_in_glossary_ids_has_its_terms(
     service: RunningService, glossary: deepl.GlossaryInfo
 ) -> None:
-    translated = io.BytesIO()
-    client(service).translate_document(
-        io.BytesIO(b"A dog is running in the park.\n"),
-        translated,
-        source_lang="EN",
-        target_lang="DE",
-        glossary_ids=[glossary],
-        filename="captions.txt",
-    )
-    assert "Stadtpark" in translated.getvalue().decode()
+    text = document(client(service), b"A dog is running in the park.\n", glossary_ids=[glossary])
+    assert "Stadtpark" in text
 
 
 def test_two_glossaries_in_one_request_are_refused_not_half_applied(
@@ -103,30 +109,15 @@ def test_two_glossaries_in_one_request_are_refused_not_half_applied(
         )
     assert error.value.http_status_code == 400
     with pytest.raises(deepl.DeepLException, match="2 glossaries were given"):
-        translator.translate_document(
-            io.BytesIO(b"A dog in the park.\n"),
-            io.BytesIO(),
-            source_lang="EN",
-            target_lang="DE",
-            glossary_ids=[glossary, other],
-            filename="captions.txt",
-        )
+        document(translator, b"A dog in the park.\n", glossary_ids=[glossary, other])
     translator.delete_glossary(other)
 
 
 def test_a_document_is_translated_with_a_glossary(
     service: RunningService, glossary: deepl.GlossaryInfo
 ) -> None:
-    translated = io.BytesIO()
-    client(service).translate_document(
-        io.BytesIO(b"A dog is running in the park.\n\nA child throws a red ball.\n"),
-        translated,
-        source_lang="EN",
-        target_lang="DE",
-        glossary=glossary,
-        filename="captions.txt",
-    )
-    text = translated.getvalue().decode()
+    source = b"A dog is running in the park.\n\nA child throws a red ball.\n"
+    text = document(client(service), source, glossary=glossary)
     assert "Stadtpark" in text and "Spielball" in text
 
 
