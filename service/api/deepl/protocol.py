@@ -35,6 +35,11 @@ class DeepLTranslateRequest(BaseModel):
         max_length=64,
         description="A glossary from POST /v2/glossaries; needs source_lang.",
     )
+    glossary_ids: list[str] | str | None = Field(
+        default=None,
+        description="DeepL's newer list of glossaries (comma-separated in a form): here it may "
+        "name one, the same as glossary_id; more than one is a 400.",
+    )
     split_sentences: Literal["0", "1", "nonewlines"] | None = Field(
         default=None,
         description="1 (the default; nonewlines with tag_handling=html): split at punctuation "
