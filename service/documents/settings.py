@@ -31,6 +31,9 @@ class DocumentSettings(BaseSettings):
         default=200.0, gt=1, description="max uncompressed/compressed per entry"
     )
     xml_max_depth: int = Field(default=256, gt=0)
+    html_max_tokens: int = Field(
+        default=300_000, gt=0, description="tags, texts and comments of an HTML page"
+    )
     pdf_max_pages: int = Field(default=500, gt=0, description="pages of a PDF")
     pdf_max_objects: int = Field(default=200_000, gt=0, description="objects of a PDF")
     pdf_max_stream_bytes: int = Field(

@@ -2,7 +2,9 @@
 
 The standard library's tokenizer finds each token (text, start tag, end tag, comment, doctype,
 ...); its start offsets partition the source, so the reader (`html_source`) can keep every byte
-it does not translate. Bounded by the document's time budget.
+it does not translate. Bounded by the document's time budget, and in memory by
+``MT_DOC_HTML_MAX_TOKENS`` (each token costs ~300 bytes while the page is read: without a bound
+a 20 MiB upload of bare tags would take ~2 GB).
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from service.documents.errors import CorruptDocumentError
+from service.documents.errors import CorruptDocumentError, DocumentTooLargeError
 from service.documents.safety import Guard
 
 _CHECK_EVERY = 4096  # tokens between two looks at the time budget
 
 
-@dataclass(eq=False)
+_NO_ATTRIBUTES: dict[str, str | None] = {}  # shared, never written: most tokens have none
+
+
+@dataclass(eq=False, slots=True)
 class Token:
     """One slice of the source; ``name`` and ``attrs`` for start and end tags only."""
 
     kind: str  # "text", "start", "end" or "other" (comment, doctype, PI, CDATA)
     raw: str
     name: str = ""
-    attrs: dict[str, str | None] = field(default_factory=dict)
+    attrs: dict[str, str | None] = field(default_factory=lambda: _NO_ATTRIBUTES)
 
 
 class _Tokenizer(HTMLParser):
@@ -37,8 +42,15 @@ class _Tokenizer(HTMLParser):
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
 
     def _add(self, kind: str, name: str = "", attrs: dict[str, str | None] | None = None) -> None:
+        if len(self.tokens) >= self.guard.settings.html_max_tokens:
+            raise DocumentTooLargeError(
+                f"The HTML has more than {self.guard.settings.html_max_tokens} tags, texts and "
+                "comments (MT_DOC_HTML_MAX_TOKENS)."
+            )
         line, column = self.getpos()
-        self.tokens.append((self._line_starts[line - 1] + column, kind, name, attrs or {}))
+        self.tokens.append(
+            (self._line_starts[line - 1] + column, kind, name, attrs or _NO_ATTRIBUTES)
+        )
         if len(self.tokens) % _CHECK_EVERY == 0:
             self.guard.check_time()
 
@@ -100,11 +112,11 @@ def tokenize(source: str, guard: Guard) -> list[Token]:
     if tail < len(source):
         markup = source.find("<", tail)
         if markup != tail:
-            found.append((tail, "text", "", {}))
+            found.append((tail, "text", "", _NO_ATTRIBUTES))
         if markup >= 0:
-            found.append((markup, "other", "", {}))
+            found.append((markup, "other", "", _NO_ATTRIBUTES))
     if not found or found[0][0] > 0:
-        found.insert(0, (0, "other", "", {}))
+        found.insert(0, (0, "other", "", _NO_ATTRIBUTES))
     ends = [start for start, *_ in found[1:]] + [len(source)]
     tokens: list[Token] = []
     for (start, kind, name, attrs), end in zip(found, ends, strict=True):

@@ -19,6 +19,7 @@ from service.documents.errors import (
     CorruptDocumentError,
     DocumentError,
     DocumentTimeBudgetExceededError,
+    DocumentTooLargeError,
     EncryptedDocumentError,
     TooManyCharactersError,
     UnsafeDocumentError,
@@ -247,6 +248,12 @@ CASES: dict[str, Case] = {
     "external entity": (lambda: XXE, "a.xlf", {}, UnsafeDocumentError),
     "deep xml nesting": (deep_xliff, "a.xliff", {}, UnsafeDocumentError),
     "deep html nesting": (deep_html, "a.html", {"xml_max_depth": 100}, UnsafeDocumentError),
+    "html tag flood": (
+        lambda: b"<br>" * 20_000,
+        "a.html",
+        {"html_max_tokens": 5_000},
+        DocumentTooLargeError,
+    ),
     "doctype run": (lambda: b"<!DOCTYPE " * 200_000, "a.xliff", {}, UnsupportedDocumentError),
     "doctype run inside a package": (
         lambda: _zip({_DOC: b"<!DOCTYPE " * 200_000}),
@@ -328,6 +335,15 @@ def test_hostile_document_is_refused_quickly_with_bounded_memory(name: str) -> N
     assert outcome.seconds < 1.0
     assert outcome.rss_growth < 64 * 1024 * 1024
     assert "/" not in outcome.message and "Traceback" not in outcome.message
+
+
+def test_twenty_mib_of_bare_tags_is_refused_within_a_bounded_memory() -> None:
+    """Read whole, 20 MiB of ``<br>`` took ~2 GB; the token bound stops it at the default."""
+    data = b"<br>" * (5 * 1024 * 1024)
+    outcome = in_child(lambda: detect(data, "a.html").prepare(data, guard_with()))
+    assert outcome.error == DocumentTooLargeError.__name__ and outcome.status == 413
+    assert "MT_DOC_HTML_MAX_TOKENS" in outcome.message
+    assert outcome.rss_growth < 160 * 1024 * 1024
 
 
 def test_a_hundred_thousand_entries_are_refused_from_the_central_directory() -> None:
