@@ -61,8 +61,9 @@ lint: setup
 	$(BIN)/mypy
 	PATH=$(BIN):$$PATH scripts/validate-deploy
 
+# --durations: the slowest tests, to keep CI short
 test: test-servers lint
-	$(BIN)/pytest --durations=15  # the slowest tests, to keep CI short
+	$(BIN)/pytest --durations=15
 
 # The embedded default model, from scratch: the no-teacher ablation, then the distilled student
 # (scored against it), copied into service/bundles/en-de. Inputs: the teacher and Multi30k under

@@ -72,7 +72,7 @@ def test_as_root_make_test_installs_the_missing_servers(bare_path: Path) -> None
 def test_make_test_brings_the_servers_before_lint_and_pytest(bare_path: Path) -> None:
     planned = _make("test", bare_path, 0, "--dry-run").stdout.splitlines()
     install = next(i for i, line in enumerate(planned) if "apt-get install" in line)
-    pytest_run = next(i for i, line in enumerate(planned) if line.endswith("bin/pytest"))
+    pytest_run = next(i for i, line in enumerate(planned) if "bin/pytest" in line)
     ruff = next(i for i, line in enumerate(planned) if "ruff check" in line)
     assert install < ruff < pytest_run
 
