@@ -5,9 +5,11 @@ character :data:`MARK`, so sentence splitting and cutting can never land inside 
 input the k-th placeholder of a sentence becomes the sentinel ``[k]`` (numbered from 1 in every
 sentence).
 
-Why ``[k]``: ``[``, ``]`` and the ASCII digits are single pieces in every SentencePiece vocabulary
-we serve (OPUS-MT/Marian, NLLB, M2M100, and the small students trained on their output), so a
-sentinel costs at most 3-4 tokens and never decodes to ``<unk>``; and bracketed numbers are what
+Why ``[k]``: ``[``, ``]`` and the ASCII digits are single pieces in the vocabularies of the big
+teachers (OPUS-MT/Marian, NLLB, M2M100), so a sentinel costs at most 3-4 tokens; a student's
+vocabulary trained on text without brackets (the embedded caption student's) lacks ``[`` and
+``]``, writes ``<unk>`` for them and so always falls back (docs/build.md, "Placeholders and
+inline tags"). And bracketed numbers are what
 citation markers look like in the web and Wikipedia text the models were trained on, which
 translators copy verbatim, so even a tiny model tends to copy them. Numbering per sentence keeps the
 model input independent of what the placeholders were, so a sentence cache hits across requests.
