@@ -33,6 +33,13 @@ def escalate(**env: str) -> dict[str, str]:
     return {"MT_ROUTING_MODE": "escalate", **QUIET, **env}
 
 
+def to_teacher_bundle(teacher_dir: Path, **env: str) -> dict[str, str]:
+    """Escalate mode with the tiny teacher bundle, served in-process."""
+    return escalate(
+        MT_ROUTING_TEACHER_PROTOCOL="bundle", MT_ROUTING_TEACHER_DIR=str(teacher_dir), **env
+    )
+
+
 def translate(url: str, texts: list[str]) -> dict[str, Any]:
     body = {"text": texts, "source": "en", "target": "de"}
     response = httpx.post(f"{url}/v1/translate", json=body, timeout=60)
@@ -89,7 +96,7 @@ def test_a_local_teacher_bundle_translates_only_the_low_sentences_keeping_the_la
 ) -> None:
     text = f"  {CAPTION}\n\n{ODD[0]}\n"
     student = translate(flagging, [text])["translations"][0]
-    env = escalate(MT_ROUTING_TEACHER_PROTOCOL="bundle", MT_ROUTING_TEACHER_DIR=str(teacher_dir))
+    env = to_teacher_bundle(teacher_dir)
     with running_service(student_dir, tmp_path / "student.log", **env) as service:
         answer = translate(service.url, [text])
         found = samples(service.url)
@@ -125,7 +132,7 @@ def test_a_local_teacher_bundle_translates_only_the_low_sentences_keeping_the_la
 def test_a_repeated_low_sentence_gets_the_remembered_answer_without_a_second_call(
     student_dir: Path, teacher_dir: Path, tmp_path: Path
 ) -> None:
-    env = escalate(MT_ROUTING_TEACHER_PROTOCOL="bundle", MT_ROUTING_TEACHER_DIR=str(teacher_dir))
+    env = to_teacher_bundle(teacher_dir)
     with running_service(student_dir, tmp_path / "student.log", **env) as service:
         first, again = (translate(service.url, [ODD[0]]) for _ in range(2))
         found = samples(service.url)
@@ -147,11 +154,7 @@ def test_a_repeated_low_sentence_gets_the_remembered_answer_without_a_second_cal
 def test_without_memory_every_repeat_is_a_teacher_call(
     student_dir: Path, teacher_dir: Path, tmp_path: Path
 ) -> None:
-    env = escalate(
-        MT_ROUTING_TEACHER_PROTOCOL="bundle",
-        MT_ROUTING_TEACHER_DIR=str(teacher_dir),
-        MT_ROUTING_TEACHER_MEMORY_SIZE="0",
-    )
+    env = to_teacher_bundle(teacher_dir, MT_ROUTING_TEACHER_MEMORY_SIZE="0")
     with running_service(student_dir, tmp_path / "student.log", **env) as service:
         answers = [translate(service.url, [ODD[0]]) for _ in range(2)]
         found = samples(service.url)
@@ -241,9 +244,8 @@ def test_a_teacher_that_is_down_leaves_the_students_answer_flagged(
 def test_the_budget_caps_escalations_under_concurrent_odd_traffic(
     student_dir: Path, teacher_dir: Path, tmp_path: Path
 ) -> None:
-    env = escalate(
-        MT_ROUTING_TEACHER_PROTOCOL="bundle",
-        MT_ROUTING_TEACHER_DIR=str(teacher_dir),
+    env = to_teacher_bundle(
+        teacher_dir,
         MT_ROUTING_MAX_SHARE="0.3",
         MT_ROUTING_WINDOW_SENTENCES="10",  # at most 3 of any 10 consecutive sentences
         MT_ROUTING_MAX_IN_FLIGHT="16",
