@@ -32,6 +32,9 @@ from model_build.steps.shortlist import dice_table
 _WORD = re.compile(r"^(\W*)(\w.*?\w|\w)(\W*)$")
 """A whitespace token: leading punctuation, the word, trailing punctuation."""
 
+SENTINEL_BRACKETS = ("[", "]")
+"""What a sentinel is made of besides digits: pieces the student's vocabulary must have."""
+
 # Temporary marks, renumbered in source order at the end: ``_OPEN + chr(_BASE + id) + _CLOSE``.
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
 _MARK = re.compile(f"{_OPEN}(.){_CLOSE}")
@@ -186,6 +189,7 @@ def _numbered(source: str, target: str) -> tuple[str, str]:
         numbers[match.group(1)] = len(numbers) + 1
 
     def sentinel(match: re.Match[str]) -> str:
-        return f"[{numbers[match.group(1)]}]"
+        opening, closing = SENTINEL_BRACKETS
+        return f"{opening}{numbers[match.group(1)]}{closing}"
 
     return _MARK.sub(sentinel, source), _MARK.sub(sentinel, target)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 import time
 from types import FrameType
@@ -33,6 +35,7 @@ class DrainingServer(uvicorn.Server):
         super().__init__(config)
         self.drain_seconds = drain_seconds
         self._drain_until: float | None = None
+        self.stop_signal: int | None = None
         self._trim_every_s = trim_every_s
         self._next_trim = time.monotonic() + trim_every_s
 
@@ -40,6 +43,8 @@ class DrainingServer(uvicorn.Server):
         return getattr(getattr(self.config.app, "state", None), "lifecycle", None)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.stop_signal is None:
+            self.stop_signal = sig
         lifecycle = self._lifecycle()
         if lifecycle is not None:
             lifecycle.begin_draining()
@@ -122,10 +127,10 @@ def main(argv: list[str] | None = None) -> None:
         timeout_graceful_shutdown=30,
     )
     server = DrainingServer(config, settings.drain_seconds, settings.memory_trim_seconds)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once shut down
         server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown: a stop
-        logger.info("stopped by SIGINT")
+    if server.stop_signal is not None:  # said from what was caught, not from the re-raise
+        logger.info("stopped by %s", signal.Signals(server.stop_signal).name)
     if not server.started or server.models_failed:
         sys.exit(3)
 

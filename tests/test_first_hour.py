@@ -304,6 +304,6 @@ def test_ctrl_c_ends_make_serve_without_make_or_python_noise(tmp_path: Path) -> 
             process.wait()
     output = log.read_text(encoding="utf-8")
     assert process.returncode in (0, -signal.SIGINT), output  # make got the Ctrl-C too
-    assert "stopped by SIGINT" in output
-    assert "make: ***" not in output
-    assert "Traceback" not in output
+    assert "stopped by SIGINT" in output, output
+    assert "make: ***" not in output, output
+    assert "Traceback" not in output, output

@@ -7,6 +7,10 @@ Usage: `model-build vocab CONFIG`. Writes::
       vocab.json              # Marian/OPUS-MT ids: </s>=0, <unk>=1, pieces of both, <pad> last
 
 A small vocabulary is a large part of the student's speed (embedding and softmax sizes).
+When the student learns placeholders (`augment.placeholders`), the vocabulary carries the
+sentinel's brackets as pieces of their own: caption text has no ``[`` or ``]``, so a vocabulary
+learnt from it alone encodes them as ``<unk>`` and the student can only write ``⁇1⁇``, which the
+service can never read back (docs/build.md, "The experiment, measured").
 """
 
 from __future__ import annotations
@@ -61,21 +65,37 @@ def student_data_fingerprint(config: BuildConfig, work: WorkDir) -> str:
     return fingerprint(config.augment, data_fingerprint(config, work))
 
 
+def required_symbols(config: BuildConfig) -> tuple[str, ...]:
+    """Pieces the vocabulary must have whatever its text: the sentinels' brackets, when the
+    student is taught placeholders (and the digits, where the text has none: `_with_digits`)."""
+    if not config.augment.placeholders:
+        return ()
+    from model_build.placeholders import SENTINEL_BRACKETS
+
+    return SENTINEL_BRACKETS
+
+
 def step_fingerprint(config: BuildConfig, work: WorkDir) -> str:
-    return fingerprint("vocab", config.vocab, data_fingerprint(config, work))
+    symbols = required_symbols(config)
+    return fingerprint(
+        "vocab", config.vocab, *([symbols] if symbols else []), data_fingerprint(config, work)
+    )
 
 
 def run(config: BuildConfig, work: WorkDir, force: bool = False) -> Artifact:
     sources, targets = training_pairs(config, work)
+    symbols = required_symbols(config)
     return work.run_step(
         "vocab",
         step_fingerprint(config, work),
-        lambda out: _build(config.vocab, sources, targets, out),
+        lambda out: build_vocabulary(config.vocab, sources, targets, out, symbols),
         force,
     )
 
 
-def train_spm(lines: list[str], prefix: Path, config: VocabConfig) -> Path:
+def train_spm(
+    lines: list[str], prefix: Path, config: VocabConfig, symbols: tuple[str, ...] = ()
+) -> Path:
     import sentencepiece as spm
 
     spm.SentencePieceTrainer.train(
@@ -87,6 +107,7 @@ def train_spm(lines: list[str], prefix: Path, config: VocabConfig) -> Path:
         input_sentence_size=config.input_sentence_size,
         shuffle_input_sentence=True,
         hard_vocab_limit=False,
+        user_defined_symbols=list(symbols),
         minloglevel=2,
     )
     prefix.with_suffix(".vocab").unlink()
@@ -108,17 +129,33 @@ def marian_vocab(spm_models: list[Path]) -> dict[str, int]:
     return vocab
 
 
-def _build(
-    config: VocabConfig, sources: list[str], targets: list[str], out: Path
+def _with_digits(symbols: tuple[str, ...], lines: list[str]) -> tuple[str, ...]:
+    """The symbols, and each digit the text never has: a sentinel is written with all ten."""
+    seen = set().union(*map(set, lines))
+    return symbols + tuple(digit for digit in "0123456789" if digit not in seen)
+
+
+def build_vocabulary(
+    config: VocabConfig,
+    sources: list[str],
+    targets: list[str],
+    out: Path,
+    symbols: tuple[str, ...],
 ) -> dict[str, Any]:
+    symbols = _with_digits(symbols, sources + targets) if symbols else ()
     if config.joint:
-        joint = train_spm(sources + targets, out / "joint", config)
+        joint = train_spm(sources + targets, out / "joint", config, symbols)
         shutil.copy(joint, out / "source.spm")
         joint.rename(out / "target.spm")
     else:
-        train_spm(sources, out / "source", config).rename(out / "source.spm")
-        train_spm(targets, out / "target", config).rename(out / "target.spm")
+        train_spm(sources, out / "source", config, symbols).rename(out / "source.spm")
+        train_spm(targets, out / "target", config, symbols).rename(out / "target.spm")
     vocab = marian_vocab([out / "source.spm", out / "target.spm"])
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     log.info("vocab: %d entries (joint=%s)", len(vocab), config.joint)
-    return {"size": len(vocab), "joint": config.joint, "sentences": len(sources)}
+    return {
+        "size": len(vocab),
+        "joint": config.joint,
+        "sentences": len(sources),
+        "symbols": list(symbols),
+    }

@@ -3,14 +3,22 @@ corresponding places on both sides, so the student learns to carry them through.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from model_build.config import AugmentConfig, ShortlistConfig
-from model_build.placeholders import aligned_words, best_translations, tokens, with_placeholders
+from model_build.config import AugmentConfig, ShortlistConfig, VocabConfig
+from model_build.placeholders import (
+    SENTINEL_BRACKETS,
+    aligned_words,
+    best_translations,
+    tokens,
+    with_placeholders,
+)
 from model_build.steps.shortlist import lexical_shortlist, sentinel_pieces
+from model_build.steps.vocab import build_vocabulary
 from service.text._placeholders import MARK, fill_sentinels, to_model_input
 from tests.factories import caption_pairs, train_spm
 from tests.model_build.test_train_budget import train_references
@@ -119,5 +127,36 @@ def test_the_student_trains_on_the_pairs_and_their_copies_with_sentinels(
     )
     sentences = (plain.done("train") or {})["summary"]["sentences"]
     assert (work.done("train") or {})["summary"]["sentences"] == sentences + round(0.5 * sentences)
-    assert (work.done("vocab") or {})["fingerprint"] == (plain.done("vocab") or {})["fingerprint"]
+    assert bracket_ids(work.path("vocab") / "source.spm") != bracket_ids(
+        plain.path("vocab") / "source.spm"
+    )
     assert (work.done("train") or {})["fingerprint"] != (plain.done("train") or {})["fingerprint"]
+
+
+def bracket_ids(model: Path) -> tuple[int, int]:
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(model))
+    return processor.piece_to_id("["), processor.piece_to_id("]")
+
+
+@pytest.mark.parametrize("symbols", [(), SENTINEL_BRACKETS])
+def test_the_vocabulary_has_the_sentinel_brackets_when_the_student_learns_placeholders(
+    tmp_path: Path, symbols: tuple[str, ...]
+) -> None:
+    """Captions have no brackets: learnt from them alone, ``[`` and ``]`` are ``<unk>``, and a
+    student can only write ``⁇1⁇``, which the service never reads back as a sentinel."""
+    pairs = caption_pairs()
+    build_vocabulary(
+        VocabConfig(size=150), [en for en, _ in pairs], [de for _, de in pairs], tmp_path, symbols
+    )
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(tmp_path / "target.spm"))
+    first, second, *rest = pairs[0][1].split()
+    sentence = " ".join([first, f"[1]{second}[2]", *rest])
+    pieces = processor.encode(sentence)
+    assert (processor.unk_id() in pieces) == (not symbols)
+    assert processor.decode(pieces) == sentence or not symbols
+    vocab = json.loads((tmp_path / "vocab.json").read_text(encoding="utf-8"))
+    assert all(bracket in vocab for bracket in symbols)
