@@ -29,6 +29,7 @@ from service.documents.errors import (
     CorruptDocumentError,
     DocumentError,
     DocumentTimeBudgetExceededError,
+    DocumentTooLargeError,
     EncryptedDocumentError,
     TooManyCharactersError,
     UnsafeDocumentError,
@@ -58,10 +59,20 @@ class Guard:
 
     settings: DocumentSettings
     started: float = field(default_factory=time.monotonic)
+    elements: int = 0
 
     def check_time(self) -> None:
         if time.monotonic() - self.started > self.settings.time_budget_s:
             raise DocumentTimeBudgetExceededError()
+
+    def count_elements(self, count: int) -> None:
+        """A parsed tree costs ~300 bytes an element (lxml's alone): bound them per document."""
+        self.elements += count
+        if self.elements > self.settings.xml_max_elements:
+            raise DocumentTooLargeError(
+                f"The document has more than {self.settings.xml_max_elements} XML elements "
+                "(MT_DOC_XML_MAX_ELEMENTS)."
+            )
 
     def check_characters(self, characters: int) -> None:
         if characters > self.settings.max_characters:
@@ -101,26 +112,38 @@ class _XmlCheck:
         self._tail = chunk[-_OVERLAP:]
         try:
             self._parser.feed(chunk)
-            self._count_depth()
+            self._check_events()
         except etree.XMLSyntaxError as exc:
             raise _xml_error(exc) from None
 
     def close(self) -> None:
         try:
             self._parser.close()
-            self._count_depth()
+            self._check_events()
         except etree.XMLSyntaxError as exc:
             raise _xml_error(exc) from None
 
-    def _count_depth(self) -> None:
+    def _check_events(self) -> None:
+        started = 0
         for event, element in self._parser.read_events():
             if event == "start":
+                started += 1
                 self._depth += 1
                 if self._depth > self._guard.settings.xml_max_depth:
                     raise UnsafeDocumentError("The document's markup is nested too deeply.")
             else:
                 self._depth -= 1
-                element.clear(keep_tail=False)
+                _forget(element)
+        self._guard.count_elements(started)
+
+
+def _forget(element: etree._Element) -> None:
+    """Drop an element the check has seen, and its earlier siblings: cleared elements left in
+    their parent would keep ~100 bytes each, the check's memory growing with the document."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 def _xml_error(exc: etree.XMLSyntaxError) -> DocumentError:

@@ -31,6 +31,9 @@ class DocumentSettings(BaseSettings):
         default=200.0, gt=1, description="max uncompressed/compressed per entry"
     )
     xml_max_depth: int = Field(default=256, gt=0)
+    xml_max_elements: int = Field(
+        default=500_000, gt=0, description="XML elements of a document, all its parts together"
+    )
     html_max_tokens: int = Field(
         default=300_000, gt=0, description="tags, texts and comments of an HTML page"
     )

@@ -42,7 +42,7 @@ _NCX = "application/x-dtbncx+xml"
 
 
 def _read_tree(package: ZipPackage, name: str, guard: Guard) -> tuple[bytes, etree._ElementTree]:
-    """A member, already checked while streaming, parsed with the XML checks."""
+    """A member parsed with the XML checks (the zip's streaming check sees only ``.xml``)."""
     if name not in package.names:
         raise CorruptDocumentError("The EPUB is missing its container or package document.")
     original = package.read(name)

@@ -346,6 +346,64 @@ def test_twenty_mib_of_bare_tags_is_refused_within_a_bounded_memory() -> None:
     assert outcome.rss_growth < 160 * 1024 * 1024
 
 
+def bookmarked_paragraphs(count: int) -> bytes:
+    """`count` empty paragraphs, two elements each: the most elements a byte of XML can carry
+    while compressing less than the ratio bound (each bookmark has its own name)."""
+    return b"".join(
+        b'<w:p><w:bookmarkStart w:id="%d" w:name="b%x"/></w:p>' % (i, i * 2654435761 % 2**48)
+        for i in range(count)
+    )
+
+
+def docx_with(document_body: bytes, styles: bytes = b"") -> bytes:
+    head, tail = _WORD.encode().split(b"<w:body>")
+    entries = {_DOC: head + b"<w:body>" + document_body + tail}
+    if styles:
+        entries["word/styles.xml"] = (
+            b'<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            + styles
+            + b"</w:styles>"
+        )
+    return _zip(entries)
+
+
+@pytest.mark.parametrize(
+    "name, build",
+    [
+        ("a.docx", lambda: docx_with(bookmarked_paragraphs(260_000))),
+        (
+            "a.xliff",
+            lambda: (
+                b'<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file><body>'
+                + b'<trans-unit id="1"><source>a</source></trans-unit>' * 260_000
+                + b"</body></file></xliff>"
+            ),
+        ),
+    ],
+)
+def test_a_document_of_more_xml_elements_than_the_bound_is_refused_before_it_is_parsed(
+    name: str, build: Callable[[], bytes]
+) -> None:
+    """Parsed whole, 12 MiB of such paragraphs (2.2 MiB of docx) took 310 MB; the bound
+    (500,000 elements) refuses more while the upload is checked, before any tree is built."""
+    data = build()
+    outcome = in_child(lambda: detect(data, name).prepare(data, guard_with()))
+    assert outcome.error == DocumentTooLargeError.__name__ and outcome.status == 413
+    assert "MT_DOC_XML_MAX_ELEMENTS" in outcome.message
+    assert outcome.rss_growth < 64 * 1024 * 1024
+
+
+def test_the_check_of_a_part_nobody_translates_keeps_no_element_it_has_seen() -> None:
+    """styles.xml is checked while inflated and never parsed: 400,000 elements the check left in
+    their parent took 31 MB more; now 3 MB."""
+    data = docx_with(
+        b"", styles=b"".join(b'<w:style w:styleId="s%d"/>' % i for i in range(400_000))
+    )
+    outcome = in_child(lambda: detect(data, "a.docx").prepare(data, guard_with()))
+    assert outcome.error is None
+    assert outcome.rss_growth < 16 * 1024 * 1024
+
+
 def test_a_hundred_thousand_entries_are_refused_from_the_central_directory() -> None:
     data = hundred_thousand_entries()
     outcome = in_child(lambda: open_zip(data, guard_with(), lambda name: True))
