@@ -74,6 +74,16 @@ class Guard:
                 "(MT_DOC_XML_MAX_ELEMENTS)."
             )
 
+    def check_lines(self, text: str) -> None:
+        """Line formats are parsed whole, each line up to ~2.6 KB of objects (a Markdown list
+        item): bound the lines before parsing, as the characters are counted only after."""
+        lines = max(text.count("\n"), text.count("\r")) + 1
+        if lines > self.settings.text_max_lines:
+            raise DocumentTooLargeError(
+                f"The document has more than {self.settings.text_max_lines} lines "
+                "(MT_DOC_TEXT_MAX_LINES)."
+            )
+
     def check_characters(self, characters: int) -> None:
         if characters > self.settings.max_characters:
             raise TooManyCharactersError()

@@ -37,6 +37,9 @@ class DocumentSettings(BaseSettings):
     html_max_tokens: int = Field(
         default=300_000, gt=0, description="tags, texts and comments of an HTML page"
     )
+    text_max_lines: int = Field(
+        default=100_000, gt=0, description="lines of a text document (txt, Markdown, SRT, VTT, PO)"
+    )
     pdf_max_pages: int = Field(default=500, gt=0, description="pages of a PDF")
     pdf_max_objects: int = Field(default=200_000, gt=0, description="objects of a PDF")
     pdf_max_stream_bytes: int = Field(

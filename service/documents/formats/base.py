@@ -192,3 +192,10 @@ def require_text(data: bytes) -> DecodedText:
     if decoded is None:
         raise UnsupportedDocumentError("The document is not UTF-8 or UTF-16 text.")
     return decoded
+
+
+def require_lines(data: bytes, guard: Guard) -> DecodedText:
+    """The text of a format read line by line, refused (413) over the line bound."""
+    decoded = require_text(data)
+    guard.check_lines(decoded.text)
+    return decoded

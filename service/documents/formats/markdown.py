@@ -26,7 +26,7 @@ from markdown_it.common.utils import normalizeReference
 
 from service.documents.errors import UnsafeDocumentError
 from service.documents.formats._lines import Span, splice, split_lines
-from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
+from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_lines
 from service.documents.safety import Guard
 from service.documents.segments import Piece, Tag, Unit, rewrap
 
@@ -59,7 +59,7 @@ class MarkdownFormat(DocumentFormat):
         return probe.text is not None
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
-        decoded = require_text(data)
+        decoded = require_lines(data, guard)
         bodies, endings = split_lines(decoded.text)
         skip = _front_matter_lines(bodies)
         source = "".join(b + e for b, e in zip(bodies[skip:], endings[skip:], strict=True))

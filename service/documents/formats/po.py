@@ -20,7 +20,7 @@ import re
 import polib
 
 from service.documents.errors import CorruptDocumentError
-from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
+from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_lines
 from service.documents.safety import Guard
 from service.documents.segments import Piece, Tag, Unit, has_letters
 
@@ -61,7 +61,7 @@ class PoFormat(DocumentFormat):
         return probe.text is not None and bool(_PO_RE.search(probe.text.text[:65536]))
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
-        decoded = require_text(data)
+        decoded = require_lines(data, guard)
         content = decoded.text
         # polib treats a string naming an existing file as a path; content always has a newline.
         if "\n" not in content or os.path.isfile(content):

@@ -10,7 +10,7 @@ import re
 
 from service.documents.errors import CorruptDocumentError
 from service.documents.formats._cues import extract_cues
-from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
+from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_lines
 from service.documents.safety import Guard
 
 _SRT_RE = re.compile(r"\A\s*(?:\d+[ \t]*\r?\n\s*)?\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
@@ -26,7 +26,7 @@ class SrtFormat(DocumentFormat):
         return probe.text is not None and bool(_SRT_RE.match(probe.text.text))
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
-        extraction, cues = extract_cues(require_text(data))
+        extraction, cues = extract_cues(require_lines(data, guard))
         if cues == 0:
             raise CorruptDocumentError("The subtitle file has no cues.")
         return extraction

@@ -4,7 +4,7 @@ indentation of each line, the encoding and its BOM are kept."""
 from __future__ import annotations
 
 from service.documents.formats._lines import Span, splice, split_lines
-from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
+from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_lines
 from service.documents.safety import Guard
 from service.documents.segments import Unit, rewrap
 
@@ -20,7 +20,7 @@ class TxtFormat(DocumentFormat):
         return probe.text is not None
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
-        decoded = require_text(data)
+        decoded = require_lines(data, guard)
         bodies, endings = split_lines(decoded.text)
         paragraphs: list[list[Span]] = []
         current: list[Span] = []

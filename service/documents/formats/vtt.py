@@ -4,7 +4,7 @@ STYLE and REGION blocks kept byte for byte."""
 from __future__ import annotations
 
 from service.documents.formats._cues import extract_cues
-from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_text
+from service.documents.formats.base import DocumentFormat, Extraction, Probe, require_lines
 from service.documents.safety import Guard
 
 
@@ -18,5 +18,5 @@ class VttFormat(DocumentFormat):
         return probe.text is not None and probe.text.text.startswith("WEBVTT")
 
     def extract(self, data: bytes, guard: Guard) -> Extraction:
-        extraction, _ = extract_cues(require_text(data))
+        extraction, _ = extract_cues(require_lines(data, guard))
         return extraction

@@ -44,17 +44,17 @@ def test_markdown_nested_beyond_the_limit_is_refused_not_left_untranslated(
 
 
 def test_a_unit_of_many_pieces_is_built_in_linear_time() -> None:
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU: what other processes take is not counted
     unit = Unit(["<"] * 200_000)
     assert unit.text == "<" * 200_000
-    assert time.perf_counter() - started < 1.0  # joined once; repeated += took ~10 s
+    assert time.thread_time() - started < 1.0  # joined once; repeated += took ~10 s
 
 
 def test_many_units_are_sorted_for_translation_in_linear_time() -> None:
     units = [Unit([f"Sentence {i}."]) for i in range(40_000)]
-    started = time.perf_counter()
+    started = time.thread_time()
     translate_units(units, wrap, batch_size=4096)
-    assert time.perf_counter() - started < 3.0  # a membership test per unit took ~20 s
+    assert time.thread_time() - started < 3.0  # a membership test per unit took ~20 s
     assert units[-1].output_text() == "«Sentence 39999.»"
 
 
