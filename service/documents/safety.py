@@ -75,7 +75,7 @@ class Guard:
             )
 
     def check_lines(self, text: str) -> None:
-        """Line formats are parsed whole, each line up to ~2.6 KB of objects (a Markdown list
+        """Line formats are parsed whole, each line up to ~2.6 KiB of objects (a Markdown list
         item): bound the lines before parsing, as the characters are counted only after."""
         lines = max(text.count("\n"), text.count("\r")) + 1
         if lines > self.settings.text_max_lines:

@@ -384,7 +384,7 @@ def docx_with(document_body: bytes, styles: bytes = b"") -> bytes:
 def test_a_document_of_more_xml_elements_than_the_bound_is_refused_before_it_is_parsed(
     name: str, build: Callable[[], bytes]
 ) -> None:
-    """Parsed whole, 12 MiB of such paragraphs (2.2 MiB of docx) took 310 MB; the bound
+    """Parsed whole, 12 MiB of such paragraphs (2.2 MiB of docx) took 310 MiB; the bound
     (500,000 elements) refuses more while the upload is checked, before any tree is built."""
     data = build()
     outcome = in_child(lambda: detect(data, name).prepare(data, guard_with()))
@@ -395,7 +395,7 @@ def test_a_document_of_more_xml_elements_than_the_bound_is_refused_before_it_is_
 
 def test_the_check_of_a_part_nobody_translates_keeps_no_element_it_has_seen() -> None:
     """styles.xml is checked while inflated and never parsed: 400,000 elements the check left in
-    their parent took 31 MB more; now 3 MB."""
+    their parent took 31 MiB more; now 3 MiB."""
     data = docx_with(
         b"", styles=b"".join(b'<w:style w:styleId="s%d"/>' % i for i in range(400_000))
     )
@@ -419,7 +419,7 @@ LINE_DOCUMENTS = {
 def test_a_text_document_of_more_lines_than_the_bound_is_refused_before_it_is_parsed(
     name: str,
 ) -> None:
-    """Parsed whole, 2 MiB of one-letter Markdown list items took 1.36 GB (2.6 KB a line), so
+    """Parsed whole, 2 MiB of one-letter Markdown list items took 1,357 MiB (2.6 KiB a line), so
     line formats are refused past MT_DOC_TEXT_MAX_LINES (100,000) while still bytes."""
     data = LINE_DOCUMENTS[name](120_000)
     outcome = in_child(lambda: detect(data, name).prepare(data, guard_with()))
