@@ -7,7 +7,8 @@ Usage::
 Reads, with the bounds raised where a case is past them (what the bounds now refuse): empty
 docx paragraphs with a bookmark each (the most XML elements a byte carries), a `styles.xml` the
 check inflates but nobody parses, one-letter Markdown list items and paragraphs, and plain text,
-and prints each case's peak RSS growth and seconds.
+and prints each case's peak RSS growth and seconds; then six concurrent Word uploads submitted
+as jobs to a one-worker service (what queued jobs hold).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Callable
 
 from service.documents.formats import detect
+from tests.service.documents.test_jobs import submitted_together
 from tests.service.documents.test_safety import (
     bookmarked_paragraphs,
     docx_with,
@@ -54,6 +56,12 @@ def main() -> None:
             f"{label}: {len(data) / 2**20:.1f} MiB upload, {outcome.error or 'read'}, "
             f"{outcome.rss_growth / 2**20:.0f} MiB peak growth, {outcome.seconds:.1f} s\n"
         )
+    data = docx_with(bookmarked_paragraphs(40_000))
+    outcome = in_child(submitted_together(data, "a.docx", 6))
+    sys.stdout.write(
+        f"six concurrent jobs, docx of 40,000 bookmarked paragraphs ({len(data) / 2**20:.1f} MiB "
+        f"each): {outcome.rss_growth / 2**20:.0f} MiB peak growth, {outcome.seconds:.1f} s\n"
+    )
 
 
 if __name__ == "__main__":

@@ -80,6 +80,7 @@ class JobStore(Protocol):
     def put_result(self, job_id: str, data: bytes) -> None: ...
     def get_result(self, job_id: str) -> bytes | None: ...
     def delete(self, job_id: str) -> bool: ...
+    def result_bytes(self) -> int: ...
     def close(self) -> None: ...
 
 
@@ -91,11 +92,18 @@ class LocalJobStore:
         self._lock = threading.Lock()
         self._records: dict[str, tuple[float, JobRecord]] = {}
         self._results: dict[str, tuple[float, bytes]] = {}
+        self._result_bytes = 0
 
     def _purge(self, now: float) -> None:
-        for table in (self._records, self._results):
-            for job_id in [k for k, (expires, _) in table.items() if expires <= now]:
-                del table[job_id]
+        for job_id in [k for k, (expires, _) in self._records.items() if expires <= now]:
+            del self._records[job_id]
+        for job_id in [k for k, (expires, _) in self._results.items() if expires <= now]:
+            self._drop_result(job_id)
+
+    def _drop_result(self, job_id: str) -> None:
+        found = self._results.pop(job_id, None)
+        if found is not None:
+            self._result_bytes -= len(found[1])
 
     def save(self, record: JobRecord) -> None:
         with self._lock:
@@ -111,7 +119,9 @@ class LocalJobStore:
 
     def put_result(self, job_id: str, data: bytes) -> None:
         with self._lock:
+            self._drop_result(job_id)
             self._results[job_id] = (time.monotonic() + self.ttl_s, data)
+            self._result_bytes += len(data)
 
     def get_result(self, job_id: str) -> bytes | None:
         with self._lock:
@@ -121,13 +131,20 @@ class LocalJobStore:
 
     def delete(self, job_id: str) -> bool:
         with self._lock:
-            self._results.pop(job_id, None)
+            self._drop_result(job_id)
             return self._records.pop(job_id, None) is not None
+
+    def result_bytes(self) -> int:
+        """Bytes of the results this process holds (expired ones are let go first)."""
+        with self._lock:
+            self._purge(time.monotonic())
+            return self._result_bytes
 
     def close(self) -> None:
         with self._lock:
             self._records.clear()
             self._results.clear()
+            self._result_bytes = 0
 
 
 class RedisJobStore:
@@ -161,6 +178,10 @@ class RedisJobStore:
         removed = self._redis.delete(self._key(job_id), self._key(job_id, ":result"))
         return bool(removed)
 
+    def result_bytes(self) -> int:
+        """None in this process: Redis holds them (bounded by its own ``maxmemory``)."""
+        return 0
+
     def close(self) -> None:
         self._redis.close()
 
@@ -172,28 +193,39 @@ def make_store(settings: DocumentSettings) -> JobStore:
 
 
 class WorkerPool:
-    """A bounded pool: at most ``max_queued_jobs`` documents waiting or running per replica."""
+    """A bounded pool: at most ``max_queued_jobs`` documents waiting or running per replica,
+    and a count of the upload bytes they hold."""
 
     def __init__(self, settings: DocumentSettings) -> None:
         self._executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="mt-doc")
         self._slots = threading.BoundedSemaphore(settings.max_queued_jobs)
+        self._lock = threading.Lock()
+        self.held_bytes = 0
 
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` in a worker; JobQueueFullError at once when every slot is taken."""
+    def submit(self, fn: Callable[[], T], holds: int = 0) -> Future[T]:
+        """Run ``fn`` in a worker, counting `holds` bytes until it ends; JobQueueFullError at
+        once when every slot is taken."""
         if not self._slots.acquire(blocking=False):
             raise JobQueueFullError()
+        self._hold(holds)
 
         def run() -> T:
             try:
                 return fn()
             finally:
+                self._hold(-holds)
                 self._slots.release()
 
         try:  # in the submitter's context: the request's API key is charged for the document
             return self._executor.submit(contextvars.copy_context().run, run)
         except RuntimeError:
+            self._hold(-holds)
             self._slots.release()
             raise
+
+    def _hold(self, size: int) -> None:
+        with self._lock:
+            self.held_bytes += size
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -202,11 +234,13 @@ class WorkerPool:
 def run_job(
     store: JobStore,
     record: JobRecord,
-    extraction: Extraction,
+    read: Callable[[Guard], Extraction],
     translator: SegmentTranslator,
     settings: DocumentSettings,
 ) -> None:
-    """Translate one document, writing progress, then the result or a safe error, to the store."""
+    """Read and translate one document, writing progress, then the result or a safe error, to
+    the store. The document is read (parsed) here, in the worker: a queued job holds its upload,
+    never its parsed tree, which can take a hundred times the upload's bytes."""
     record = record.model_copy()  # the caller keeps its own snapshot
     record.status = "translating"
     record.started_at = record.updated_at = time.time()
@@ -218,7 +252,9 @@ def run_job(
         store.save(record)
 
     try:
-        data = extraction.translate(translator, Guard(settings), progress)
+        guard = Guard(settings)
+        extraction = read(guard)
+        data = extraction.translate(translator, guard, progress)
     except ServiceError as exc:  # a DocumentError, or the key's quota spent midway (safe text)
         record.status, record.error_code, record.error_message = "error", exc.code, exc.message
     except Exception:

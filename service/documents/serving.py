@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from service.documents.errors import (
     JobFailedError,
     JobNotFoundError,
     JobNotReadyError,
+    JobQueueFullError,
 )
 from service.documents.formats import DocumentFormat, Extraction, detect
 from service.documents.jobs import JobRecord, JobStore, WorkerPool, make_store, new_job_id, run_job
@@ -32,6 +34,16 @@ from service.documents.settings import DocumentSettings
 TranslatorFactory = Callable[[str | None, str], SegmentTranslator]
 Mode = Literal["auto", "sync", "async"]
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What a job needs to know of a document before a worker reads it again."""
+
+    format: DocumentFormat
+    media_type: str
+    characters: int
+    segments: int
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class DocumentService:
         self.translator_factory = translator_factory
         self.store = store if store is not None else make_store(settings)
         self.pool = WorkerPool(settings)
+        self._admission = threading.Lock()  # the held-bytes check and the submit, as one
 
     async def _in_pool(self, fn: Callable[[], T]) -> T:
         return await asyncio.wrap_future(self.pool.submit(fn))
@@ -80,43 +93,66 @@ class DocumentService:
         if not target:
             raise InvalidDocumentRequestError("A target language is required.")
         translator = (translator_factory or self.translator_factory)(source, target)
-        guard = Guard(self.settings)
 
-        def prepare() -> tuple[DocumentFormat, Extraction]:
+        def translate_or_measure() -> DirectResult | _Measured:
+            """One worker run: a small document is translated at once; a large one is only
+            measured, and its parsed tree let go with this function (its job reads it again)."""
             fmt = detect(data, filename, self.settings.zip_max_entries)
-            return fmt, fmt.prepare(data, guard, target)
-
-        fmt, extraction = await self._in_pool(prepare)
-        direct = mode == "sync" or (
-            mode == "auto" and extraction.characters <= self.settings.direct_max_characters
-        )
-        if direct:
-            out = await self._in_pool(lambda: extraction.translate(translator, guard))
+            guard = Guard(self.settings)
+            extraction = fmt.prepare(data, guard, target)
             media_type = fmt.media_type_of(extraction)
-            return DirectResult(out, filename, media_type, extraction.characters, extraction.report)
+            characters = extraction.characters
+            if mode == "sync" or (
+                mode == "auto" and characters <= self.settings.direct_max_characters
+            ):
+                out = extraction.translate(translator, guard)
+                return DirectResult(out, filename, media_type, characters, extraction.report)
+            return _Measured(fmt, media_type, characters, extraction.segments)
+
+        outcome = await self._in_pool(translate_or_measure)
+        if isinstance(outcome, DirectResult):
+            return outcome
         now = time.time()
         record = JobRecord(
             id=new_job_id(),
             key=new_job_id(),
             filename=filename,
-            format=fmt.name,
-            media_type=fmt.media_type_of(extraction),
+            format=outcome.format.name,
+            media_type=outcome.media_type,
             source=source,
             target=target,
-            characters=extraction.characters,
-            segments_total=extraction.segments,
+            characters=outcome.characters,
+            segments_total=outcome.segments,
             created_at=now,
             updated_at=now,
         )
-        self.store.save(record)
-        try:
-            self.pool.submit(
-                lambda: run_job(self.store, record, extraction, translator, self.settings)
-            )
-        except Exception:
-            self.store.delete(record.id)
-            raise
+        fmt = outcome.format
+
+        def read(guard: Guard) -> Extraction:
+            return fmt.prepare(data, guard, target)
+
+        with self._admission:
+            self._check_held_bytes(len(data))
+            self.store.save(record)
+            try:
+                self.pool.submit(
+                    lambda: run_job(self.store, record, read, translator, self.settings),
+                    holds=len(data),
+                )
+            except Exception:
+                self.store.delete(record.id)
+                raise
         return record
+
+    def _check_held_bytes(self, upload: int) -> None:
+        """Refuse a job (429) while the uploads of queued jobs and the results kept in this
+        process would pass ``max_held_bytes`` with it."""
+        held = self.pool.held_bytes + self.store.result_bytes()
+        if held + upload > self.settings.max_held_bytes:
+            raise JobQueueFullError(
+                "Too many document bytes are waiting or waiting to be fetched on this replica "
+                "(MT_DOC_MAX_HELD_BYTES); retry later."
+            )
 
     def status(self, job_id: str, key: str | None = None) -> JobRecord:
         """The job's record; unknown, expired, deleted or wrong key all read as not found."""

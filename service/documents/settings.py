@@ -53,6 +53,11 @@ class DocumentSettings(BaseSettings):
     max_queued_jobs: int = Field(
         default=32, gt=0, description="jobs waiting or running, per replica"
     )
+    max_held_bytes: int = Field(
+        default=128 * 1024 * 1024,
+        gt=0,
+        description="uploads of queued jobs and results kept in this process, together",
+    )
     batch_segments: int = Field(default=32, gt=0, description="segments per translator call")
     result_ttl_s: float = Field(
         default=3600.0, gt=0, description="how long jobs and results are kept"

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from service.documents.jobs import JobRecord, LocalJobStore, RedisJobStore
 from service.documents.serving import DocumentService
 from service.documents.settings import DocumentSettings
 from tests.service.documents.conftest import wait_done, wrap
+from tests.service.documents.test_safety import bookmarked_paragraphs, docx_with, in_child
 from tests.system_deps import require_server
 
 DOCUMENT = b"\n\n".join(b"Paragraph number %d is here." % i for i in range(12))
@@ -128,6 +129,65 @@ def test_full_queue_is_refused_with_429() -> None:
         assert caught.value.status_code == 429 and "Retry-After" in caught.value.headers
     finally:
         service.close()
+
+
+def submitted_together(data: bytes, filename: str, count: int) -> Callable[[], None]:
+    """`count` uploads of `data` submitted as jobs at once to a one-worker service, which then
+    closes (queued jobs cancelled, the running one finished)."""
+
+    def submit() -> None:
+        service = DocumentService(_settings(workers=1), lambda s, t: wrap)
+
+        async def together() -> None:
+            await asyncio.gather(
+                *(service.submit(data, filename, "en", "de", mode="async") for _ in range(count))
+            )
+
+        asyncio.run(together())
+        service.close()
+
+    return submit
+
+
+def test_queued_jobs_hold_their_uploads_not_their_parsed_trees() -> None:
+    """Six concurrent 200 KiB Word uploads of 40,000 elements each: when every queued job kept
+    its parsed tree they took 195 MiB of peak memory, now one tree at a time."""
+    data = docx_with(bookmarked_paragraphs(20_000))
+    outcome = in_child(submitted_together(data, "a.docx", 6))
+    assert outcome.error is None
+    assert outcome.rss_growth < 100 * 1024 * 1024
+
+
+def test_a_job_is_refused_while_uploads_and_kept_results_pass_the_held_bytes_bound() -> None:
+    service = DocumentService(
+        _settings(max_held_bytes=len(DOCUMENT) * 3 // 2), lambda s, t: slow_wrap
+    )
+    try:
+        first = asyncio.run(service.submit(DOCUMENT, "a.txt", "en", "de"))
+        with pytest.raises(JobQueueFullError) as caught:  # the first upload is still queued
+            asyncio.run(service.submit(DOCUMENT, "b.txt", "en", "de"))
+        assert caught.value.status_code == 429 and "Retry-After" in caught.value.headers
+        assert "MT_DOC_MAX_HELD_BYTES" in caught.value.message
+        wait_done(service, first.id)
+        with pytest.raises(JobQueueFullError):  # its result is kept, waiting to be fetched
+            asyncio.run(service.submit(DOCUMENT, "b.txt", "en", "de"))
+        service.delete(first.id)
+        second = asyncio.run(service.submit(DOCUMENT, "b.txt", "en", "de"))
+        assert wait_done(service, second.id).status == "done"
+    finally:
+        service.close()
+
+
+def test_the_local_store_counts_the_bytes_of_the_results_it_keeps() -> None:
+    store = LocalJobStore(ttl_s=0.2)
+    store.put_result("a", b"x" * 100)
+    store.put_result("b", b"y" * 10)
+    store.put_result("a", b"z" * 50)  # replaced, not added
+    assert store.result_bytes() == 60
+    store.delete("b")
+    assert store.result_bytes() == 50
+    time.sleep(0.3)
+    assert store.result_bytes() == 0  # expired results are let go
 
 
 def test_two_instances_share_jobs_through_redis(redis_url: str) -> None:
