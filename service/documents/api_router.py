@@ -248,9 +248,9 @@ async def deepl_status(document_id: str, request: Request, service: Service) -> 
     openapi_extra=KEY_BODY,
 )
 async def deepl_result(document_id: str, request: Request, service: Service) -> Response:
-    """DeepL: download the translated document."""
+    """DeepL: download the translated document, once (DeepL removes it when downloaded)."""
     key = str((await _fields(request)).get("document_key", ""))
-    data, record = await run_in_threadpool(service.result, document_id, key)
+    data, record = await run_in_threadpool(service.result, document_id, key, True)
     return _job_file(data, record)
 
 

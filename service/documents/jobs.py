@@ -194,41 +194,52 @@ def make_store(settings: DocumentSettings) -> JobStore:
 
 class WorkerPool:
     """A bounded pool: at most ``max_queued_jobs`` documents waiting or running per replica,
-    and a count of the upload bytes they hold."""
+    and at most ``max_held_bytes`` of their uploads (with what the caller says it also holds)."""
 
     def __init__(self, settings: DocumentSettings) -> None:
         self._executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="mt-doc")
         self._slots = threading.BoundedSemaphore(settings.max_queued_jobs)
+        self._max_held_bytes = settings.max_held_bytes
         self._lock = threading.Lock()
-        self.held_bytes = 0
+        self._held_bytes = 0
 
-    def submit(self, fn: Callable[[], T], holds: int = 0) -> Future[T]:
-        """Run ``fn`` in a worker, counting `holds` bytes until it ends; JobQueueFullError at
-        once when every slot is taken."""
+    @property
+    def held_bytes(self) -> int:
+        return self._held_bytes
+
+    def submit(self, fn: Callable[[], T], holds: int = 0, also_held: int = 0) -> Future[T]:
+        """Run ``fn`` in a worker, counting the `holds` bytes of its upload until it ends or is
+        cancelled; JobQueueFullError at once when every slot is taken, or when those bytes, the
+        uploads already counted and `also_held` (results kept) would pass ``max_held_bytes``."""
         if not self._slots.acquire(blocking=False):
             raise JobQueueFullError()
-        self._hold(holds)
-
-        def run() -> T:
-            try:
-                return fn()
-            finally:
-                self._hold(-holds)
-                self._slots.release()
-
-        try:  # in the submitter's context: the request's API key is charged for the document
-            return self._executor.submit(contextvars.copy_context().run, run)
-        except RuntimeError:
-            self._hold(-holds)
-            self._slots.release()
-            raise
-
-    def _hold(self, size: int) -> None:
         with self._lock:
-            self.held_bytes += size
+            if self._held_bytes + holds + also_held > self._max_held_bytes:
+                self._slots.release()
+                raise JobQueueFullError(
+                    "Too many document bytes are queued or waiting to be fetched on this "
+                    "replica (MT_DOC_MAX_HELD_BYTES); retry later."
+                )
+            self._held_bytes += holds
+        try:  # in the submitter's context: the request's API key is charged for the document
+            future = self._executor.submit(contextvars.copy_context().run, fn)
+        except RuntimeError:
+            self._release(holds)
+            raise
+        future.add_done_callback(lambda _: self._release(holds))  # run, failed or cancelled
+        return future
+
+    def _release(self, holds: int) -> None:
+        with self._lock:
+            self._held_bytes -= holds
+        self._slots.release()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _JobDeletedError(Exception):
+    """The job was deleted while it ran: stop, keep nothing."""
 
 
 def run_job(
@@ -247,6 +258,8 @@ def run_job(
     store.save(record)
 
     def progress(done: int, total: int) -> None:
+        if store.get(record.id) is None:
+            raise _JobDeletedError
         record.segments_done, record.segments_total = done, total
         record.updated_at = time.time()
         store.save(record)
@@ -255,6 +268,12 @@ def run_job(
         guard = Guard(settings)
         extraction = read(guard)
         data = extraction.translate(translator, guard, progress)
+        report = extraction.report
+        del extraction  # the parsed tree goes before the result is stored
+        if store.get(record.id) is None:
+            raise _JobDeletedError
+    except _JobDeletedError:
+        return
     except ServiceError as exc:  # a DocumentError, or the key's quota spent midway (safe text)
         record.status, record.error_code, record.error_message = "error", exc.code, exc.message
     except Exception:
@@ -265,7 +284,14 @@ def run_job(
         store.put_result(record.id, data)
         record.status = "done"
         record.segments_done = record.segments_total
-        record.segments_untranslated = extraction.report.untranslated
-        record.segments_low_confidence = extraction.report.low_confidence
+        record.segments_untranslated = report.untranslated
+        record.segments_low_confidence = report.low_confidence
     record.finished_at = record.updated_at = time.time()
     store.save(record)
+
+
+def mark_lost(record: JobRecord) -> JobRecord:
+    """The record of a job its replica will never finish (stopped, or cancelled at shutdown)."""
+    record.status, record.error_code = "error", "worker_lost"
+    record.error_message = "The replica translating this document stopped."
+    return record

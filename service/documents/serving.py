@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -21,10 +21,17 @@ from service.documents.errors import (
     JobFailedError,
     JobNotFoundError,
     JobNotReadyError,
-    JobQueueFullError,
 )
 from service.documents.formats import DocumentFormat, Extraction, detect
-from service.documents.jobs import JobRecord, JobStore, WorkerPool, make_store, new_job_id, run_job
+from service.documents.jobs import (
+    JobRecord,
+    JobStore,
+    WorkerPool,
+    make_store,
+    mark_lost,
+    new_job_id,
+    run_job,
+)
 from service.documents.safety import Guard
 from service.documents.segments import SegmentReport, SegmentTranslator
 from service.documents.settings import DocumentSettings
@@ -70,10 +77,11 @@ class DocumentService:
         self.translator_factory = translator_factory
         self.store = store if store is not None else make_store(settings)
         self.pool = WorkerPool(settings)
-        self._admission = threading.Lock()  # the held-bytes check and the submit, as one
 
-    async def _in_pool(self, fn: Callable[[], T]) -> T:
-        return await asyncio.wrap_future(self.pool.submit(fn))
+    async def _in_pool(self, fn: Callable[[], T], upload: bytes) -> T:
+        """`fn` run in a worker, the upload counted among the bytes held until it ends."""
+        results = self.store.result_bytes()
+        return await asyncio.wrap_future(self.pool.submit(fn, len(upload), results))
 
     async def submit(
         self,
@@ -109,7 +117,7 @@ class DocumentService:
                 return DirectResult(out, filename, media_type, characters, extraction.report)
             return _Measured(fmt, media_type, characters, extraction.segments)
 
-        outcome = await self._in_pool(translate_or_measure)
+        outcome = await self._in_pool(translate_or_measure, data)
         if isinstance(outcome, DirectResult):
             return outcome
         now = time.time()
@@ -131,28 +139,23 @@ class DocumentService:
         def read(guard: Guard) -> Extraction:
             return fmt.prepare(data, guard, target)
 
-        with self._admission:
-            self._check_held_bytes(len(data))
-            self.store.save(record)
-            try:
-                self.pool.submit(
-                    lambda: run_job(self.store, record, read, translator, self.settings),
-                    holds=len(data),
-                )
-            except Exception:
-                self.store.delete(record.id)
-                raise
+        self.store.save(record)
+        try:
+            job = self.pool.submit(
+                lambda: run_job(self.store, record, read, translator, self.settings),
+                len(data),
+                self.store.result_bytes(),
+            )
+        except Exception:
+            self.store.delete(record.id)
+            raise
+        job.add_done_callback(lambda done: self._forget_if_cancelled(done, record))
         return record
 
-    def _check_held_bytes(self, upload: int) -> None:
-        """Refuse a job (429) while the uploads of queued jobs and the results kept in this
-        process would pass ``max_held_bytes`` with it."""
-        held = self.pool.held_bytes + self.store.result_bytes()
-        if held + upload > self.settings.max_held_bytes:
-            raise JobQueueFullError(
-                "Too many document bytes are waiting or waiting to be fetched on this replica "
-                "(MT_DOC_MAX_HELD_BYTES); retry later."
-            )
+    def _forget_if_cancelled(self, job: Future[None], record: JobRecord) -> None:
+        """A job cancelled at shutdown reads as failed at once, not as queued until stale."""
+        if job.cancelled():
+            self.store.save(mark_lost(record.model_copy()))
 
     def status(self, job_id: str, key: str | None = None) -> JobRecord:
         """The job's record; unknown, expired, deleted or wrong key all read as not found."""
@@ -161,11 +164,14 @@ class DocumentService:
             raise JobNotFoundError()
         stale = time.time() - record.updated_at > self.settings.stale_after_s
         if record.status in ("queued", "translating") and stale:
-            record.status, record.error_code = "error", "worker_lost"
-            record.error_message = "The replica translating this document stopped."
+            mark_lost(record)
         return record
 
-    def result(self, job_id: str, key: str | None = None) -> tuple[bytes, JobRecord]:
+    def result(
+        self, job_id: str, key: str | None = None, once: bool = False
+    ) -> tuple[bytes, JobRecord]:
+        """The translated document; with `once` (DeepL's rule) the job is forgotten as it is
+        handed out, so a second download is a 404 and the replica holds the bytes no longer."""
         record = self.status(job_id, key)
         if record.status == "error":
             raise JobFailedError(record.error_message)
@@ -174,6 +180,8 @@ class DocumentService:
         data = self.store.get_result(job_id)
         if data is None:
             raise JobNotFoundError()
+        if once:
+            self.store.delete(job_id)
         return data, record
 
     def delete(self, job_id: str, key: str | None = None) -> None:

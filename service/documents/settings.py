@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,3 +71,13 @@ class DocumentSettings(BaseSettings):
         default=None, description="shared job store; local memory when unset"
     )
     redis_prefix: str = "mtdoc:"
+
+    @model_validator(mode="after")
+    def _one_upload_fits(self) -> DocumentSettings:
+        """Below one upload, a document would get 429 for ever: refused at start-up."""
+        if self.max_held_bytes < self.max_upload_bytes:
+            raise ValueError(
+                f"MT_DOC_MAX_HELD_BYTES ({self.max_held_bytes}) is below "
+                f"MT_DOC_MAX_UPLOAD_BYTES ({self.max_upload_bytes}): no upload could be held"
+            )
+        return self

@@ -135,6 +135,21 @@ def test_official_deepl_client_translates_a_document(server: str, tmp_path: Path
         path.unlink()
 
 
+def test_a_deepl_document_is_downloaded_once_as_at_deepl(server: str) -> None:
+    """DeepL removes a translated document once downloaded: the replica holds it no longer."""
+    translator = deepl.Translator("test-key", server_url=server)
+    handle = translator.translate_document_upload(_docx(3), target_lang="DE", filename="a.docx")
+    for _ in range(200):
+        if translator.translate_document_get_status(handle).done:
+            break
+        time.sleep(0.02)
+    out = io.BytesIO()
+    translator.translate_document_download(handle, out)
+    assert out.getvalue().startswith(b"PK")
+    with pytest.raises(deepl.DeepLException, match="Not found"):  # 404
+        translator.translate_document_download(handle, io.BytesIO())
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

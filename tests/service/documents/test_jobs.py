@@ -14,7 +14,7 @@ import redis
 
 from service.documents.errors import JobNotFoundError, JobNotReadyError, JobQueueFullError
 from service.documents.jobs import JobRecord, LocalJobStore, RedisJobStore
-from service.documents.serving import DocumentService
+from service.documents.serving import DirectResult, DocumentService
 from service.documents.settings import DocumentSettings
 from tests.service.documents.conftest import wait_done, wrap
 from tests.service.documents.test_safety import bookmarked_paragraphs, docx_with, in_child
@@ -158,9 +158,19 @@ def test_queued_jobs_hold_their_uploads_not_their_parsed_trees() -> None:
     assert outcome.rss_growth < 100 * 1024 * 1024
 
 
+def released(service: DocumentService) -> None:
+    """Waits until the pool counts no upload (a job's is let go just after its last save)."""
+    for _ in range(200):
+        if service.pool.held_bytes == 0:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{service.pool.held_bytes} bytes still held")
+
+
 def test_a_job_is_refused_while_uploads_and_kept_results_pass_the_held_bytes_bound() -> None:
+    size = len(DOCUMENT) * 3 // 2
     service = DocumentService(
-        _settings(max_held_bytes=len(DOCUMENT) * 3 // 2), lambda s, t: slow_wrap
+        _settings(max_held_bytes=size, max_upload_bytes=size), lambda s, t: slow_wrap
     )
     try:
         first = asyncio.run(service.submit(DOCUMENT, "a.txt", "en", "de"))
@@ -169,6 +179,7 @@ def test_a_job_is_refused_while_uploads_and_kept_results_pass_the_held_bytes_bou
         assert caught.value.status_code == 429 and "Retry-After" in caught.value.headers
         assert "MT_DOC_MAX_HELD_BYTES" in caught.value.message
         wait_done(service, first.id)
+        released(service)
         with pytest.raises(JobQueueFullError):  # its result is kept, waiting to be fetched
             asyncio.run(service.submit(DOCUMENT, "b.txt", "en", "de"))
         service.delete(first.id)
@@ -176,6 +187,45 @@ def test_a_job_is_refused_while_uploads_and_kept_results_pass_the_held_bytes_bou
         assert wait_done(service, second.id).status == "done"
     finally:
         service.close()
+
+
+def test_held_bytes_must_leave_room_for_one_upload() -> None:
+    with pytest.raises(ValueError, match="MT_DOC_MAX_HELD_BYTES"):
+        _settings(max_held_bytes=1000, max_upload_bytes=2000)
+
+
+def test_a_job_deleted_while_translating_stops_and_keeps_nothing() -> None:
+    service = DocumentService(_settings(), lambda s, t: slow_wrap)
+    try:
+        record = asyncio.run(service.submit(DOCUMENT, "a.txt", "en", "de"))
+        for _ in range(200):
+            if service.status(record.id).status == "translating":
+                break
+            time.sleep(0.01)
+        service.delete(record.id)
+        released(service)
+        assert service.store.result_bytes() == 0
+        with pytest.raises(JobNotFoundError):
+            service.status(record.id)
+    finally:
+        service.close()
+
+
+def test_jobs_cancelled_at_shutdown_read_as_failed_and_hold_nothing() -> None:
+    store = LocalJobStore(ttl_s=60)
+    service = DocumentService(_settings(workers=1), lambda s, t: slow_wrap, store)
+
+    async def three() -> list[DirectResult | JobRecord]:
+        return await asyncio.gather(
+            *(service.submit(DOCUMENT, f"{i}.txt", "en", "de") for i in range(3))
+        )
+
+    jobs = asyncio.run(three())  # the first runs, two wait
+    service.pool.close()
+    assert service.pool.held_bytes == 0
+    records = [store.get(job.id) for job in jobs if isinstance(job, JobRecord)]
+    assert [r.status if r else None for r in records] == ["done", "error", "error"]
+    assert all(r.error_code == "worker_lost" for r in records[1:] if r)
 
 
 def test_the_local_store_counts_the_bytes_of_the_results_it_keeps() -> None:
