@@ -215,7 +215,10 @@ class AugmentConfig(_Section):
     placeholders: float = Field(
         default=0.0, ge=0, le=1, description="Share of training pairs added again with sentinels."
     )
-    max_placeholders: int = Field(default=3, ge=1, description="Most sentinels in one pair.")
+    max_placeholders: int = Field(
+        default=3, ge=1, description="Most placeholders in one pair (a tag pair is one)."
+    )
+    longest_span: int = Field(default=3, ge=1, description="Most words a tag pair wraps.")
     min_dice: float = Field(
         default=0.3, gt=0, le=1, description="Least Dice for a word pair to count as aligned."
     )

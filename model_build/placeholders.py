@@ -7,9 +7,9 @@ such a sentence apart, and the service falls back to translating the pieces betw
 placeholders one by one. Here a share of the training pairs is added again with sentinels put
 in the same place on both sides, the way the Bergamot pipeline carries inline tags through:
 
-- around a word (``[1]dog[2]``: an inline tag),
+- around a phrase of one to `longest_span` words (``[1]red shirt[2]``: an inline tag),
 - in place of a word (``[1]``: ``{name}``, ``%d``),
-- before a word (``[1] dogs``: ``%d new messages``),
+- before a word (``[1] dogs``: ``%d new messages``; or glued, ``[1]dogs``: ``<br/>dogs``),
 - at the start of the sentence, or at its end before the full stop (where the service shows a
   placeholder that ends a sentence: one after the full stop starts the next).
 
@@ -75,10 +75,7 @@ def with_placeholders(
     candidates = [i for i in range(len(sources)) if source_tokens[i] and target_tokens[i]]
     count = round(config.placeholders * len(sources))
     chosen = sorted(rng.sample(candidates, min(count, len(candidates))))
-    extra = [
-        _augment(source_tokens[i], target_tokens[i], best, rng, config.max_placeholders)
-        for i in chosen
-    ]
+    extra = [_augment(source_tokens[i], target_tokens[i], best, rng, config) for i in chosen]
     return list(sources) + [s for s, _ in extra], list(targets) + [t for _, t in extra]
 
 
@@ -127,14 +124,18 @@ def _augment(
     target: Sequence[Token],
     best: dict[tuple[str, str], float],
     rng: random.Random,
-    most: int,
+    config: AugmentConfig,
 ) -> tuple[str, str]:
-    """One pair with 1 to `most` sentinels put in corresponding places on both sides (a tag
-    pair around a word is two)."""
+    """One pair with 1 to `config.max_placeholders` placeholders put in corresponding places on
+    both sides; a tag pair is one placeholder of two sentinels, around a phrase of up to
+    `config.longest_span` words."""
     src = [[t.before, t.word, t.after] for t in source]
     tgt = [[t.before, t.word, t.after] for t in target]
-    pairs = aligned_words(source, target, best)
-    rng.shuffle(pairs)
+    aligned = aligned_words(source, target, best)
+    order = aligned[:]
+    rng.shuffle(order)
+    used_source: set[int] = set()
+    used_target: set[int] = set()
     edges: list[str] = []
     marks = 0
 
@@ -143,28 +144,32 @@ def _augment(
         marks += 1
         return f"{_OPEN}{chr(_BASE + marks)}{_CLOSE}"
 
-    wanted = rng.randint(1, most)
-    while marks + len(edges) < wanted:
-        kinds = (
-            ("wrap", "replace", "before")
-            if wanted - marks - len(edges) > 1
-            else ("replace", "before")
-        )
-        kind = rng.choice((*kinds, "edge") if pairs else ("edge",))
+    for _ in range(rng.randint(1, config.max_placeholders)):
+        free = [(i, j) for i, j in order if i not in used_source and j not in used_target]
+        kind = rng.choice(("wrap", "replace", "before", "edge") if free else ("edge",))
         if kind == "edge":
             edges.append(rng.choice(("start", "start-glued", "end")))
             continue
-        i, j = pairs.pop()
+        i, j = free[0]
+        (i0, i1), (j0, j1) = (i, i), (j, j)
         if kind == "wrap":
+            length = rng.randint(1, config.longest_span)
+            phrases = (aligned_phrase(*p, aligned, length, used_source, used_target) for p in free)
+            (i0, i1), (j0, j1) = next(
+                (p for p in phrases if p[0][1] - p[0][0] == length - 1), ((i, i), (j, j))
+            )
             opening, closing = mark(), mark()
-            src[i][1] = opening + src[i][1] + closing
-            tgt[j][1] = opening + tgt[j][1] + closing
+            for words, first, last in ((src, i0, i1), (tgt, j0, j1)):
+                words[first][1] = opening + words[first][1]
+                words[last][1] += closing
         elif kind == "replace":
             src[i][1] = tgt[j][1] = mark()
-        else:
-            placeholder = mark()
-            src[i][0] = placeholder + " " + src[i][0]
-            tgt[j][0] = placeholder + " " + tgt[j][0]
+        else:  # "{name} dogs", or glued as "<br/>dogs" reaches the model
+            placeholder = mark() + rng.choice(("", " "))
+            src[i][0] = placeholder + src[i][0]
+            tgt[j][0] = placeholder + tgt[j][0]
+        used_source.update(range(i0, i1 + 1))
+        used_target.update(range(j0, j1 + 1))
     for edge in edges:
         placeholder = mark()
         for sentence in (src, tgt):
@@ -175,6 +180,35 @@ def _augment(
                     placeholder + ("" if edge == "start-glued" else " ") + sentence[0][0]
                 )
     return _numbered(_join(src), _join(tgt))
+
+
+def aligned_phrase(
+    i: int,
+    j: int,
+    aligned: Sequence[tuple[int, int]],
+    length: int,
+    used_source: set[int],
+    used_target: set[int],
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The source words ``i..i+length-1`` and the target words between their ends' partners,
+    when they translate each other as a phrase (both ends aligned, no word inside aligned
+    outside, none marked yet, the target at most two words longer); else the word pair alone.
+
+    A tag around ``red shirt`` must wrap ``roten Hemd`` whole: a span whose words align across
+    its edges would teach the student to split what the tag holds."""
+    alone = (i, i), (j, j)
+    last = i + length - 1
+    partner = dict(aligned)
+    if length == 1 or last not in partner:
+        return alone
+    j0, j1 = sorted((j, partner[last]))
+    inside_source = range(i, last + 1)
+    inside_target = range(j0, j1 + 1)
+    consistent = all((a in inside_source) == (b in inside_target) for a, b in aligned)
+    unmarked = used_source.isdisjoint(inside_source) and used_target.isdisjoint(inside_target)
+    if consistent and unmarked and len(inside_target) <= length + 2:
+        return (i, last), (j0, j1)
+    return alone
 
 
 def _join(tokens: list[list[str]]) -> str:

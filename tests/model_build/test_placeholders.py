@@ -12,6 +12,7 @@ import pytest
 from model_build.config import AugmentConfig, ShortlistConfig, VocabConfig
 from model_build.placeholders import (
     SENTINEL_BRACKETS,
+    aligned_phrase,
     aligned_words,
     best_translations,
     tokens,
@@ -51,7 +52,7 @@ def test_both_sides_carry_the_same_sentinels_numbered_from_one_in_source_order()
         numbers = [int(n) for n in SENTINEL.findall(source)]
         assert numbers == list(range(1, len(numbers) + 1))
         assert sorted(int(n) for n in SENTINEL.findall(target)) == numbers
-        assert 1 <= len(numbers) <= 3
+        assert 1 <= len(numbers) <= 6  # three placeholders at most, a tag pair has two
 
 
 def test_a_sentinel_pair_is_what_the_service_sends_for_markup_and_fills_back() -> None:
@@ -70,6 +71,32 @@ def test_a_sentinel_pair_is_what_the_service_sends_for_markup_and_fills_back() -
     assert to_model_input(masked) == source
     filled = fill_sentinels(target, ["<b>", "</b>", "{x}", "%d"][: len(SENTINEL.findall(source))])
     assert filled is not None and re.search(r"<b>\w+</b>", filled)
+
+
+def test_a_tag_pair_wraps_a_phrase_only_where_its_words_translate_each_other_as_one() -> None:
+    # A man in sunglasses puts ... / Ein Mann mit Sonnenbrille legt ...
+    aligned = [(1, 1), (3, 3), (4, 4)]
+    assert aligned_phrase(1, 1, aligned, 3, set(), set()) == ((1, 3), (1, 3))
+    alone = ((1, 1), (1, 1))
+    assert aligned_phrase(1, 1, aligned, 2, set(), set()) == alone  # "in" has no partner
+    assert aligned_phrase(1, 1, [*aligned, (2, 6)], 3, set(), set()) == alone  # "in" aligns out
+    assert aligned_phrase(1, 1, aligned, 3, {2}, set()) == alone  # a word already marked
+    assert aligned_phrase(1, 1, [(1, 1), (2, 9)], 2, set(), set()) == alone  # 9 words long
+    assert aligned_phrase(1, 3, [(1, 3), (2, 1)], 2, set(), set()) == ((1, 2), (1, 3))  # reversed
+
+
+def test_augmented_tag_pairs_wrap_phrases_of_several_words_on_both_sides() -> None:
+    sources, targets, original = augmented()
+    phrase = re.compile(r"\[(\d+)\]\w+(?: \w+)+\[(\d+)\]")
+    wrapped = [
+        (match, target)
+        for source, target in zip(sources[original:], targets[original:], strict=True)
+        if (match := phrase.search(source))
+    ]
+    assert wrapped
+    for match, target in wrapped:
+        opening, closing = match.groups()
+        assert re.search(rf"\[{opening}\]\w[^\[]*\[{closing}\]", target), (match, target)
 
 
 def test_words_are_aligned_only_with_their_best_translation_in_the_pair() -> None:
