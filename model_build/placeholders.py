@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from model_build.config import AugmentConfig
@@ -131,8 +131,8 @@ def _augment(
     `config.longest_span` words."""
     src = [[t.before, t.word, t.after] for t in source]
     tgt = [[t.before, t.word, t.after] for t in target]
-    aligned = aligned_words(source, target, best)
-    order = aligned[:]
+    order = aligned_words(source, target, best)
+    partner = dict(order)  # one-to-one: each word is aligned at most once
     rng.shuffle(order)
     used_source: set[int] = set()
     used_target: set[int] = set()
@@ -154,9 +154,9 @@ def _augment(
         (i0, i1), (j0, j1) = (i, i), (j, j)
         if kind == "wrap":
             length = rng.randint(1, config.longest_span)
-            phrases = (aligned_phrase(*p, aligned, length, used_source, used_target) for p in free)
+            phrases = (aligned_phrase(*p, partner, length, used_source, used_target) for p in free)
             (i0, i1), (j0, j1) = next(
-                (p for p in phrases if p[0][1] - p[0][0] == length - 1), ((i, i), (j, j))
+                (p for p in phrases if p[0][1] - p[0][0] == length - 1), ((i0, i1), (j0, j1))
             )
             opening, closing = mark(), mark()
             for words, first, last in ((src, i0, i1), (tgt, j0, j1)):
@@ -185,12 +185,13 @@ def _augment(
 def aligned_phrase(
     i: int,
     j: int,
-    aligned: Sequence[tuple[int, int]],
+    partner: Mapping[int, int],
     length: int,
     used_source: set[int],
     used_target: set[int],
 ) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The source words ``i..i+length-1`` and the target words between their ends' partners,
+    """The source words ``i..i+length-1`` and the target words between their ends' partners
+    (`partner`: source word -> its aligned target word),
     when they translate each other as a phrase (both ends aligned, no word inside aligned
     outside, none marked yet, the target at most two words longer); else the word pair alone.
 
@@ -198,13 +199,12 @@ def aligned_phrase(
     its edges would teach the student to split what the tag holds."""
     alone = (i, i), (j, j)
     last = i + length - 1
-    partner = dict(aligned)
     if length == 1 or last not in partner:
         return alone
     j0, j1 = sorted((j, partner[last]))
     inside_source = range(i, last + 1)
     inside_target = range(j0, j1 + 1)
-    consistent = all((a in inside_source) == (b in inside_target) for a, b in aligned)
+    consistent = all((a in inside_source) == (b in inside_target) for a, b in partner.items())
     unmarked = used_source.isdisjoint(inside_source) and used_target.isdisjoint(inside_target)
     if consistent and unmarked and len(inside_target) <= length + 2:
         return (i, last), (j0, j1)

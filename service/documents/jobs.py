@@ -257,9 +257,12 @@ def run_job(
     record.started_at = record.updated_at = time.time()
     store.save(record)
 
-    def progress(done: int, total: int) -> None:
+    def stop_if_deleted() -> None:
         if store.get(record.id) is None:
             raise _JobDeletedError
+
+    def progress(done: int, total: int) -> None:
+        stop_if_deleted()
         record.segments_done, record.segments_total = done, total
         record.updated_at = time.time()
         store.save(record)
@@ -270,8 +273,7 @@ def run_job(
         data = extraction.translate(translator, guard, progress)
         report = extraction.report
         del extraction  # the parsed tree goes before the result is stored
-        if store.get(record.id) is None:
-            raise _JobDeletedError
+        stop_if_deleted()
     except _JobDeletedError:
         return
     except ServiceError as exc:  # a DocumentError, or the key's quota spent midway (safe text)

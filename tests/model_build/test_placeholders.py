@@ -75,14 +75,14 @@ def test_a_sentinel_pair_is_what_the_service_sends_for_markup_and_fills_back() -
 
 def test_a_tag_pair_wraps_a_phrase_only_where_its_words_translate_each_other_as_one() -> None:
     # A man in sunglasses puts ... / Ein Mann mit Sonnenbrille legt ...
-    aligned = [(1, 1), (3, 3), (4, 4)]
+    aligned = {1: 1, 3: 3, 4: 4}
     assert aligned_phrase(1, 1, aligned, 3, set(), set()) == ((1, 3), (1, 3))
     alone = ((1, 1), (1, 1))
     assert aligned_phrase(1, 1, aligned, 2, set(), set()) == alone  # "in" has no partner
-    assert aligned_phrase(1, 1, [*aligned, (2, 6)], 3, set(), set()) == alone  # "in" aligns out
+    assert aligned_phrase(1, 1, {**aligned, 2: 6}, 3, set(), set()) == alone  # "in" aligns out
     assert aligned_phrase(1, 1, aligned, 3, {2}, set()) == alone  # a word already marked
-    assert aligned_phrase(1, 1, [(1, 1), (2, 9)], 2, set(), set()) == alone  # 9 words long
-    assert aligned_phrase(1, 3, [(1, 3), (2, 1)], 2, set(), set()) == ((1, 2), (1, 3))  # reversed
+    assert aligned_phrase(1, 1, {1: 1, 2: 9}, 2, set(), set()) == alone  # 9 words long
+    assert aligned_phrase(1, 3, {1: 3, 2: 1}, 2, set(), set()) == ((1, 2), (1, 3))  # reversed
 
 
 def test_augmented_tag_pairs_wrap_phrases_of_several_words_on_both_sides() -> None:
