@@ -220,12 +220,17 @@ def test_jobs_cancelled_at_shutdown_read_as_failed_and_hold_nothing() -> None:
             *(service.submit(DOCUMENT, f"{i}.txt", "en", "de") for i in range(3))
         )
 
-    jobs = asyncio.run(three())  # the first runs, two wait
+    jobs = [job for job in asyncio.run(three()) if isinstance(job, JobRecord)]
+    for _ in range(200):  # one job runs (or ran), the last still waits
+        if any(service.status(job.id).status != "queued" for job in jobs):
+            break
+        time.sleep(0.01)
     service.pool.close()
     assert service.pool.held_bytes == 0
-    records = [store.get(job.id) for job in jobs if isinstance(job, JobRecord)]
-    assert [r.status if r else None for r in records] == ["done", "error", "error"]
-    assert all(r.error_code == "worker_lost" for r in records[1:] if r)
+    records = [store.get(job.id) for job in jobs]
+    outcomes = [(r.status, r.error_code) if r else None for r in records]
+    assert ("done", None) in outcomes and ("error", "worker_lost") in outcomes
+    assert set(outcomes) <= {("done", None), ("error", "worker_lost")}
 
 
 def test_the_local_store_counts_the_bytes_of_the_results_it_keeps() -> None:
