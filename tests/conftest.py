@@ -30,11 +30,3 @@ def tiny_teacher(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_teacher: Path) -> Path:
     """A sealed en→de bundle (CTranslate2 int8); copy it before changing anything in it."""
     return make_bundle(tmp_path_factory.mktemp("bundles") / "en-de", tiny_teacher)
-
-
-@pytest.fixture(scope="session")
-def unsure_of_odd(tiny_bundle: Path) -> None:
-    """The cascade tests' premise: the tiny student flags the odd sentences, not the caption."""
-    from tests.service.routing.conftest import require_unsure_of_odd
-
-    require_unsure_of_odd(tiny_bundle)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from service.text._placeholders import (
     MARK,
     Term,
+    drop_sentinels,
     fill_sentinels,
     mask,
     protect,
@@ -77,7 +78,7 @@ class _Unit:
             lead, source, trail = strip_blank(part)
             core = source
             if needs_translation(source):
-                core = next(translated).strip(BLANK)
+                core = drop_sentinels(next(translated).strip(BLANK))
                 if number and not lead:
                     lead = _space_if_glued(self.placeholders[number - 1][-1:], source, core)
                 if number < last and not trail:

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bundle import open_verified
+from bundle import open_verified, read_manifest
 from service.engine.translator import BundleTranslator
+from service.routing.checks import dev_low_share
 from service.settings import ServiceSettings
 from tests.service.cost.metrics_text import samples, value
 from tests.service.routing.conftest import CAPTION, ODD
@@ -73,7 +74,7 @@ def remote_teacher(
 
 
 def test_flag_mode_says_which_sentences_are_low_and_that_none_was_escalated(
-    flagging: str,
+    flagging: str, student_dir: Path
 ) -> None:
     answer = translate(flagging, [f"{CAPTION} {ODD[0]}"])
     quality = answer["quality"][0]
@@ -88,7 +89,8 @@ def test_flag_mode_says_which_sentences_are_low_and_that_none_was_escalated(
     assert value(found, "mt_routed_sentences_total", route="flagged") == 1
     assert value(found, "mt_routed_sentences_total", route="student") == 1
     assert value(found, "mt_sentence_confidence_count", direction="en-de") == 2
-    assert value(found, "mt_routing_dev_low_confidence_ratio", direction="en-de") == 0.05
+    expected_share = dev_low_share(read_manifest(student_dir / "en-de"))
+    assert value(found, "mt_routing_dev_low_confidence_ratio", direction="en-de") == expected_share
 
 
 def test_a_local_teacher_bundle_translates_only_the_low_sentences_keeping_the_layout(

@@ -66,6 +66,31 @@ def test_damaged_sentinels_are_detected(damaged: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("invented", "kept"),
+    [
+        ("[1]Eine Person, [2]Mädchen [3] der Stadt.", "Eine Person, Mädchen der Stadt."),
+        ("Ein Wort[1]Spiel [2].", "Ein Wort Spiel."),
+        ("[1]", ""),
+    ],
+)
+def test_sentinels_a_model_invents_without_placeholders_are_dropped(
+    invented: str, kept: str
+) -> None:
+    """A student trained with placeholders writes them far from its domain; translating the
+    sentence again cannot help, and nothing stands behind them, so they go with their blank."""
+    prepared = prepare_text("Rates rose faster than predicted.", "en", words, max_tokens=50)
+    assert prepared.fallbacks([invented]) == {}
+    assert prepared.restore([invented]) == kept
+
+
+def test_fallback_pieces_lose_invented_sentinels_too() -> None:
+    prepared = prepare_text("Welcome {name}, dear customer.", "en", words, max_tokens=50)
+    assert prepared.restore(["Willkommen."], {0: ["[1]Willkommen", ", lieber [2]Kunde."]}) == (
+        "Willkommen {name}, lieber Kunde."
+    )
+
+
+@pytest.mark.parametrize(
     "swapped",
     ["[2]Hier[1] klicken.", "[1]Hier [3]klicken[2][4]."],
     ids=["closing before opening", "pairs crossed"],

@@ -11,10 +11,10 @@ import pytest
 
 from bundle import read_manifest, seal
 from service.settings import EMBEDDED_BUNDLES
-from tests.service.routing.conftest import teacher_dir
+from tests.service.routing.conftest import student_dir, teacher_dir
 from tests.service.server import RunningService, running_service
 
-__all__ = ["teacher_dir"]  # the cascade tests' tiny teacher, for the escalation case
+__all__ = ["student_dir", "teacher_dir"]  # the cascade tests' models, for the escalation case
 
 HOSTILE_REPORT = """# Hostile report <script>alert('report')</script>
 
@@ -52,11 +52,9 @@ def web_service(
 
 @pytest.fixture(scope="session")
 def escalating_service(
-    tiny_bundle: Path, teacher_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    student_dir: Path, teacher_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningService]:
-    """The tiny student with MT_ROUTING_MODE=escalate to the cascade tests' tiny teacher."""
-    student = tmp_path_factory.mktemp("escalating-student")
-    shutil.copytree(tiny_bundle, student / "en-de")
+    """The cascade tests' student with MT_ROUTING_MODE=escalate to their tiny teacher."""
     log = tmp_path_factory.mktemp("escalating-logs") / "service.log"
     env = {
         "MT_ROUTING_MODE": "escalate",
@@ -64,5 +62,5 @@ def escalating_service(
         "MT_ROUTING_TEACHER_DIR": str(teacher_dir),
         "MT_CACHE_SIZE": "0",
     }
-    with running_service(student, log, **env) as running:
+    with running_service(student_dir, log, **env) as running:
         yield running

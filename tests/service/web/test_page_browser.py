@@ -359,8 +359,13 @@ def test_behind_a_gateway_that_wants_a_key_the_page_asks_and_keeps_it_in_the_tab
         assert stored == ["s3cret", 0]
 
 
-@pytest.mark.usefixtures("unsure_of_odd")
-def test_a_sentence_the_student_was_unsure_of_is_listed_with_its_reason(page: WebDriver) -> None:
+def test_a_sentence_the_student_was_unsure_of_is_listed_with_its_reason(
+    browser: WebDriver, embedded_service: RunningService
+) -> None:
+    page = browser
+    page.get(f"{embedded_service.url}/")
+    wait_for(lambda: "Ready" in by_id(page, "service-state").text)
+
     translate_by_typing(page, f"{CAPTION} {ODD[0]}")
 
     [flagged] = page.find_elements(By.CSS_SELECTOR, "#flagged li")
@@ -371,7 +376,6 @@ def test_a_sentence_the_student_was_unsure_of_is_listed_with_its_reason(page: We
     assert "low" in (by_id(page, "result").get_attribute("class") or "")
 
 
-@pytest.mark.usefixtures("unsure_of_odd")
 def test_a_sentence_the_teacher_translated_instead_is_shown_so_with_its_cost(
     browser: WebDriver, escalating_service: RunningService
 ) -> None:
