@@ -33,10 +33,10 @@ import sacrebleu
 
 from bundle import open_verified
 from model_build.normal_range import read_text_lines
-from service.engine.translator import BundleTranslator
+from service.engine.translator import BundleTranslator, TranslatedSentence
 from service.glossaries import TermMatcher
 from service.settings import ServiceSettings
-from service.text import TermFinder, prepare_text
+from service.text import PreparedText, TermFinder, prepare_text
 
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
@@ -124,8 +124,11 @@ def translate_all(
         prepare_text(text, "en", count, translator.max_input_tokens, protected=terms)
         for text in texts
     ]
-    flat = iter(_translate(translator, [s for text in prepared for s in text.sentences]))
-    translations = [[next(flat) for _ in text.sentences] for text in prepared]
+    flat = iter(translator.translate([s for text in prepared for s in text.sentences]))
+    translations = [
+        [_keeping_placeholders(text, index, next(flat)) for index in range(len(text.sentences))]
+        for text in prepared
+    ]
     fallbacks = [text.fallbacks(done) for text, done in zip(prepared, translations, strict=True)]
     pieces = iter(
         _translate(translator, [p for fb in fallbacks for i in sorted(fb) for p in fb[i]])
@@ -136,6 +139,12 @@ def translate_all(
         for text, done, answer in zip(prepared, translations, answers, strict=True)
     ]
     return outputs, sum(bool(fb) for fb in fallbacks)
+
+
+def _keeping_placeholders(text: PreparedText, index: int, best: TranslatedSentence) -> str:
+    """As the service does: the beam's runner-up where it kept the placeholders the best lost."""
+    hypotheses = [best.text, *(alternative.text for alternative in best.alternatives)]
+    return hypotheses[text.choose(index, hypotheses)]
 
 
 def _translate(translator: BundleTranslator, batch: list[str]) -> list[str]:

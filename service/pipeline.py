@@ -4,6 +4,7 @@ Shared by every API surface (v1, DeepL); knows nothing of HTTP. The flow per req
 
     check limits -> prepare_text per text (sentences, placeholders and glossary terms masked)
     -> cache lookup -> dispatcher (batched with other requests) -> cache insert
+    -> the beam's runner-up where it kept the placeholders the best hypothesis lost
     -> fallbacks for sentences whose placeholders came back damaged (second round)
     -> restore per text (original whitespace and placeholders)
     -> check each sentence against the bundle's normal range (service/routing): flags per text
@@ -183,6 +184,7 @@ class TranslationPipeline:
 
         sentences = [sentence for text in prepared for sentence in text.sentences]
         entries = await translate_cached(model, sentences, tokens_of.tokens, context)
+        entries = _keeping_placeholders(prepared, entries)
         checks = _check_sentences(model, sentences, entries, self.router)
         routed = await self._route(model, prepared, sentences, entries, checks)
 
@@ -244,7 +246,7 @@ class TranslationPipeline:
         translations = [entry.translation.text for entry in entries]
         if self.router is None:
             return Routed(translations, [False] * len(translations))
-        owners = [(text, index) for text in prepared for index in range(len(text.sentences))]
+        owners = _owners(prepared)
 
         def keeps_placeholders(flat: int, translation: str) -> bool:
             text, index = owners[flat]
@@ -294,6 +296,27 @@ def _regroup(prepared: list[PreparedText], flat: list[T]) -> list[list[T]]:
         groups.append(flat[start : start + len(text.sentences)])
         start += len(text.sentences)
     return groups
+
+
+def _owners(prepared: list[PreparedText]) -> list[tuple[PreparedText, int]]:
+    """For each sentence of the flat list: its text and its index there."""
+    return [(text, index) for text in prepared for index in range(len(text.sentences))]
+
+
+def _keeping_placeholders(
+    prepared: list[PreparedText], entries: list[CachedTranslation]
+) -> list[CachedTranslation]:
+    """Each sentence's translation, or the beam's runner-up where the best lost a placeholder
+    that the runner-up kept (`PreparedText.choose`): no fallback to pieces for that one."""
+    chosen: list[CachedTranslation] = []
+    for (text, index), entry in zip(_owners(prepared), entries, strict=True):
+        best = entry.translation
+        if best.alternatives:
+            pick = text.choose(index, [best.text, *(alt.text for alt in best.alternatives)])
+            if pick:
+                entry = CachedTranslation(best.alternatives[pick - 1], entry.input_tokens)
+        chosen.append(entry)
+    return chosen
 
 
 def _check_sentences(

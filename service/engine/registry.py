@@ -122,7 +122,10 @@ class ModelRegistry:
                     SentenceCache(
                         settings.cache_size,
                         settings.cache_max_bytes,
-                        lambda entry: len(entry.translation.text),
+                        lambda entry: sum(
+                            len(sentence.text)
+                            for sentence in (entry.translation, *entry.translation.alternatives)
+                        ),
                     ),
                 )
             )

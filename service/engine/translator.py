@@ -46,6 +46,11 @@ class DecodeOptions:
         return min(max(8, bound), self.max_decoding_length)
 
 
+def _has_sentinel(tokens: list[str]) -> bool:
+    """An input with a sentinel: ``[``, a number, ``]``, however cut (``▁[``, ``1``, ``]``)."""
+    return any("[" in piece for piece in tokens)
+
+
 def long_input_tokens(manifest: Manifest, factor: float) -> int:
     """Source tokens beyond which a sentence is cut at clause boundaries before translation:
     `factor` x the 99th percentile of the training sentences (a student trained on 14-token
@@ -72,6 +77,9 @@ class TranslatedSentence:
     """Mean token log-probability of the best hypothesis (CTranslate2's length-normalized score)."""
     hit_limit: bool = False
     """Decoding stopped at the length bound, not at an end marker: the output may be cut."""
+    alternatives: tuple[TranslatedSentence, ...] = ()
+    """The beam's other hypotheses, best first; only for an input with a sentinel (``[1]``,
+    service/text), whose best hypothesis may have lost it where a runner-up kept it."""
 
 
 class BundleTranslator:
@@ -114,6 +122,7 @@ class BundleTranslator:
             return []
         options = self.options
         limit = options.decoding_length(max(len(tokens) for tokens in batch))
+        wanted = [_has_sentinel(tokens) for tokens in batch]
         results = self._model.translate_batch(
             batch,
             target_prefix=[self._target_prefix] * len(batch) if self._target_prefix else None,
@@ -124,20 +133,28 @@ class BundleTranslator:
             max_input_length=0,
             return_scores=True,
             use_vmap=self.use_vocabulary_map,
+            # Every hypothesis of the beam: the same search (the best is unchanged), only more
+            # of what it found is returned; asked only when a sentence needs it.
+            num_hypotheses=options.beam_size if any(wanted) else 1,
         )
-        skip = len(self._target_prefix)
-        out: list[TranslatedSentence] = []
-        for result in results:
-            tokens = result.hypotheses[0][skip:]
-            out.append(
-                TranslatedSentence(
-                    self._target.decode(tokens),
-                    len(tokens),
-                    score=float(result.scores[0]),
-                    hit_limit=len(result.hypotheses[0]) >= limit,
-                )
-            )
-        return out
+        return [
+            self._sentence(result, 0, limit, alternatives=want)
+            for result, want in zip(results, wanted, strict=True)
+        ]
+
+    def _sentence(
+        self, result: ctranslate2.TranslationResult, rank: int, limit: int, alternatives: bool
+    ) -> TranslatedSentence:
+        hypothesis = result.hypotheses[rank]
+        tokens = hypothesis[len(self._target_prefix) :]
+        others = range(rank + 1, len(result.hypotheses)) if alternatives else range(0)
+        return TranslatedSentence(
+            self._target.decode(tokens),
+            len(tokens),
+            score=float(result.scores[rank]),
+            hit_limit=len(hypothesis) >= limit,
+            alternatives=tuple(self._sentence(result, k, limit, False) for k in others),
+        )
 
     def translate(self, sentences: list[str]) -> list[TranslatedSentence]:
         """Convenience for warm-up and benchmarks: plain sentences in, one blocking call."""

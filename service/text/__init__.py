@@ -7,9 +7,11 @@ Pure Python, no web framework: the serving code calls it around the translator.
   the model and comes back byte for byte.
 - Placeholders (``{name}``, ``{{var}}``, ``%s``, ``%1$s``, tags, entities, URLs, e-mail addresses)
   reach the model as sentinels ``[1]``, ``[2]``, ... (see ``_placeholders`` for why that form)
-  and come back verbatim. A translation that drops, duplicates or mangles a sentinel is detected;
-  its sentence is then translated again as the pieces between the placeholders, which are put
-  back verbatim in between, so no placeholder and no text is ever lost.
+  and come back verbatim. A sentinel the model invents (numbered beyond the sentence's
+  placeholders) is dropped. Given the beam's hypotheses, ``choose`` keeps the first that returns
+  every placeholder. A translation that drops, duplicates or mangles a sentinel is detected; its
+  sentence is then translated again as the pieces between the placeholders, which are put back
+  verbatim in between, so no placeholder and no text is ever lost.
 - Protected terms (a glossary's source terms, found by the caller's ``protected`` finder) ride on
   the same placeholders: the model sees the target term in the source's place, a translation
   without it is damaged and falls back as above, with the target term put in between.
@@ -23,6 +25,7 @@ The flow, with ``translate(list[str]) -> list[str]`` being the model (batched, c
 
     prepared = prepare_text(text, "en", count_tokens, max_tokens=200)
     translations = translate(prepared.sentences)            # may be [] -> skip the call
+    # optional, with the beam's hypotheses of sentence i: hypotheses[prepared.choose(i, hypotheses)]
     fallbacks = prepared.fallbacks(translations)            # {sentence index: pieces}, usually {}
     if fallbacks:
         flat = translate([p for i in sorted(fallbacks) for p in fallbacks[i]])

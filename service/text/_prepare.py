@@ -10,6 +10,7 @@ from service.text._placeholders import (
     Term,
     drop_sentinels,
     fill_sentinels,
+    invented_sentinels,
     mask,
     protect,
     to_model_input,
@@ -115,6 +116,17 @@ class PreparedText:
         if fill_sentinels(translation, unit.placeholders) is not None:
             return None
         return unit.fallback_inputs()
+
+    def choose(self, index: int, hypotheses: Sequence[str]) -> int:
+        """Which of sentence `index`'s `hypotheses` (the beam's, best first) to keep: the first
+        that returns every placeholder as given, else the first that does once its invented
+        sentinels are dropped, else 0 (the best; its fallback follows). The beam scored them
+        all, so a runner-up that kept the placeholders costs nothing more (docs/build.md)."""
+        placeholders = self._units[index].placeholders
+        verbatim = sum(not isinstance(p, Term) for p in placeholders)
+        kept = [k for k, h in enumerate(hypotheses) if fill_sentinels(h, placeholders) is not None]
+        exact = [k for k in kept if not invented_sentinels(hypotheses[k], verbatim)]
+        return (exact or kept or [0])[0]
 
     def fallbacks(self, translations: Sequence[str]) -> dict[int, list[str]]:
         """Fallback pieces of every damaged sentence, by index; empty when all are intact."""

@@ -57,12 +57,28 @@ def test_url_keeps_its_sentence_end_outside() -> None:
 
 @pytest.mark.parametrize(
     "damaged",
-    ["Willkommen, lieber Kunde.", "Willkommen [1] [1].", "Willkommen [l].", "Willkommen [1] [2]."],
-    ids=["dropped", "duplicated", "mangled", "invented"],
+    ["Willkommen, lieber Kunde.", "Willkommen [1] [1].", "Willkommen [l]."],
+    ids=["dropped", "duplicated", "mangled"],
 )
 def test_damaged_sentinels_are_detected(damaged: str) -> None:
     prepared = prepare_text("Welcome {name}, dear customer.", "en", words, max_tokens=50)
     assert prepared.fallbacks([damaged]) == {0: ["Welcome", ", dear customer."]}
+
+
+def test_a_sentinel_numbered_beyond_the_placeholders_is_dropped_and_the_sentence_kept() -> None:
+    """Nothing stands behind an invented ``[2]``: the sentence needs no fallback for it."""
+    prepared = prepare_text("Welcome {name}, dear customer.", "en", words, max_tokens=50)
+    invented = "Willkommen [1], lieber Kunde [2]."
+    assert prepared.fallbacks([invented]) == {}
+    assert prepared.restore([invented]) == "Willkommen {name}, lieber Kunde."
+
+
+def test_choose_keeps_the_first_hypothesis_that_returns_every_placeholder() -> None:
+    prepared = prepare_text("Click <b>here</b> now.", "en", words, max_tokens=50)
+    lost, repaired, whole = "Hier klicken.", "Jetzt [1]hier[2] klicken [3].", "[1]Hier[2] klicken."
+    assert prepared.choose(0, [lost, repaired, whole]) == 2  # no repair needed wins
+    assert prepared.choose(0, [lost, repaired]) == 1  # else one whose invention can go
+    assert prepared.choose(0, [lost, "Klicken."]) == 0  # else the best, and its fallback
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,84 @@
+"""A sentence with placeholders stays whole when the beam found a translation that kept them:
+the embedded student (trained with placeholders) and the real service on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bundle import open_verified
+from service.engine.translator import BundleTranslator
+from service.settings import EMBEDDED_BUNDLES, ServiceSettings
+from service.text import PreparedText, prepare_text
+from tests.service.server import RunningService, running_service
+
+BUNDLE = EMBEDDED_BUNDLES / "en-de"
+
+# Captions of Multi30k val with placeholders, as `python -m benchmarks.placeholders` puts them.
+MARKED = [
+    "A tractor is moving dirt to <br/>help build up a retaining {name} wall.",
+    "A person crosses the street and avoids <b>the</b> spill of paint.",
+    'A <a href="https://example.com/help">man in a</a> restaurant having <br/>lunch.',
+    "A <br/>janitor about to mop in %d a train station.",
+    "Green traffic signals light up as people {count} at motorcycles.",
+    "Two dogs <b>play</b> in the {place} snow.",
+    "A man in a <b>red</b> shirt is riding a {vehicle} down the street.",
+    'Children are playing {game} on the <a href="https://example.com/help">beach</a>.',
+]
+
+
+@pytest.fixture(scope="module")
+def translator() -> BundleTranslator:
+    return BundleTranslator(BUNDLE, open_verified(BUNDLE), ServiceSettings())
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    log = tmp_path_factory.mktemp("logs") / "service.log"
+    with running_service(EMBEDDED_BUNDLES, log, MT_CACHE_SIZE="0") as running:
+        yield running
+
+
+def prepared(translator: BundleTranslator, text: str) -> PreparedText:
+    return prepare_text(text, "en", translator.count_tokens, translator.max_input_tokens)
+
+
+def test_only_a_sentence_with_a_sentinel_gets_the_beams_other_hypotheses(
+    translator: BundleTranslator,
+) -> None:
+    sentence = "A dog runs in the snow."
+    plain, marked = translator.translate([sentence, "A dog [1]runs[2] in the snow."])
+    assert plain.alternatives == ()
+    assert 1 <= len(marked.alternatives) <= 3  # the beam of 4, less the best
+    assert [plain.text] == [t.text for t in translator.translate([sentence])]
+
+
+def test_a_runner_up_that_kept_the_placeholders_as_given_is_served_instead(
+    translator: BundleTranslator, embedded: RunningService
+) -> None:
+    """Where the best hypothesis lost a placeholder (pieces would follow) or invented one (it
+    would be dropped), the beam's first hypothesis that kept them as given is the answer."""
+    rescued = []
+    for text in MARKED:
+        prep = prepared(translator, text)
+        [best] = translator.translate(prep.sentences)
+        hypotheses = [best.text, *(alt.text for alt in best.alternatives)]
+        pick = prep.choose(0, hypotheses)
+        if len(prep.sentences) == 1 and pick:
+            rescued.append((text, prep.restore([hypotheses[pick]])))
+    assert rescued, "no caption whose best hypothesis a runner-up beat on placeholders"
+
+    body = {"text": [text for text, _ in rescued], "source": "en", "target": "de"}
+    answer = httpx.post(f"{embedded.url}/v1/translate", json=body, timeout=60).json()
+
+    assert answer["translations"] == [whole for _, whole in rescued]
+
+
+def test_placeholders_survive_in_order_either_way(embedded: RunningService) -> None:
+    body = {"text": MARKED, "source": "en", "target": "de"}
+    answer = httpx.post(f"{embedded.url}/v1/translate", json=body, timeout=60).json()
+    for source, translation in zip(MARKED, answer["translations"], strict=True):
+        for placeholder in ("<br/>", "<b>", "</b>", "{name}", "%d", "{count}", "</a>"):
+            assert translation.count(placeholder) == source.count(placeholder)
