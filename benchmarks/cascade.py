@@ -4,13 +4,16 @@
 
 For each text set, the student (with its confidence signal) and the teacher bundle translate
 every sentence in the same process, one thread each. At the bundle's shipped threshold
-(bundle.json `routing`) it reports the share escalated; with references, the curve "share
+(bundle.json `routing`), or with words the service finds unfamiliar (`unfamiliar_words`), it
+reports the share escalated (and by the score alone); with references, the curve "share
 escalated -> BLEU/chrF of the mixed output" and the mixed BLEU at a 30% budget against
 teacher-only; and the CPU cost of student alone, cascade (student + teacher on escalated
 sentences) and teacher-only, each batch's CPU split over its sentences by output tokens (as the
 service attributes cost). Sets: Multi30k val (dev) and test_2016_flickr (captions), the first
-1,000 sentences of newstest2021 (news), and English prose from the docstrings of Python's
-standard library (technical documentation). Writes `<out>/cascade.json` and prints markdown.
+1,000 sentences of newstest2021 (news), English prose from the docstrings of Python's
+standard library (technical documentation), and English UI strings with their German
+translations from this machine's gettext catalogs (/usr/share/locale/de). Writes
+`<out>/cascade.json` and prints markdown.
 """
 
 from __future__ import annotations
@@ -18,19 +21,23 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import sentencepiece as spm
 
 from bundle import Routing, read_manifest
 from model_build.calibration import curve, point, share_below
 from model_build.confidence import StudentDecoder
 from model_build.normal_range import read_text_lines
 from model_build.steps.evaluate import load_bundle
+from service.routing.checks import unfamiliar
 
 log = logging.getLogger("benchmarks.cascade")
 DATA = Path("../shared/data")
@@ -38,6 +45,7 @@ BATCH = 16
 BUDGET = 0.3
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _PROSE_WORD = re.compile(r"^[A-Za-z][A-Za-z,;:'()\-]*[.,;:]?$")
+_UI_WORD = re.compile(r"^[A-Za-z][A-Za-z,;:'()\-]*[.,;:!?]?$")
 
 
 @dataclass
@@ -74,7 +82,33 @@ def stdlib_prose(limit: int) -> list[str]:
     return out[:limit]
 
 
-def text_sets(news: int, prose: int) -> list[TextSet]:
+LOCALE = Path("/usr/share/locale/de/LC_MESSAGES")
+
+
+def gettext_ui_strings(limit: int) -> tuple[list[str], list[str]]:
+    """English UI strings and their German translations from this machine's gettext catalogs
+    (apt, coreutils, git, ...): 3-15 words of letters and punctuation, capitalized, no format
+    specifiers; deduplicated, in file and key order, then `limit` spread evenly over them."""
+    import gettext
+
+    pairs: dict[str, str] = {}
+    for path in sorted(LOCALE.glob("*.mo")):
+        try:
+            with path.open("rb") as handle:
+                catalog: dict[object, object] = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        except (OSError, UnicodeDecodeError) as error:  # not a catalog this Python reads
+            log.info("skipped %s: %s", path.name, error)
+            continue
+        for english, german in sorted((k, v) for k, v in catalog.items() if isinstance(k, str)):
+            words = english.split()
+            plain = 3 <= len(words) <= 15 and all(_UI_WORD.match(w) for w in words)
+            if plain and english[0].isupper() and isinstance(german, str) and german.strip():
+                pairs.setdefault(english, german)
+    chosen = list(pairs.items())[:: max(1, len(pairs) // limit)][:limit] if limit else []
+    return [english for english, _ in chosen], [german for _, german in chosen]
+
+
+def text_sets(news: int, prose: int, ui: int) -> list[TextSet]:
     m30k, wmt = DATA / "multi30k", DATA / "newstest2021-en-de"
 
     def pair(folder: Path, stem: str, limit: int | None = None) -> tuple[list[str], list[str]]:
@@ -86,6 +120,7 @@ def text_sets(news: int, prose: int) -> list[TextSet]:
         TextSet("test_2016_flickr", "captions", *pair(m30k, "test_2016_flickr")),
         TextSet(f"newstest2021 (first {news})", "news", *pair(wmt, "newstest2021", news)),
         TextSet("Python stdlib docstrings", "technical prose", stdlib_prose(prose), None),
+        TextSet("gettext UI strings", "UI strings", *gettext_ui_strings(ui)),
     ]
 
 
@@ -129,11 +164,24 @@ def student_costs(
     return hyps, values, cpu
 
 
+def with_unfamiliar_first(
+    signal: list[float], sources: list[str], unfamiliar: Callable[[str], bool]
+) -> list[float]:
+    """The signal, with sentences the service flags as ``unfamiliar_words`` (whatever their
+    score) at minus infinity: below any threshold, first in any budget."""
+    return [-math.inf if unfamiliar(s) else v for v, s in zip(signal, sources, strict=True)]
+
+
 def measure(
-    text: TextSet, routing: Routing, student: StudentDecoder, teacher: Any
+    text: TextSet,
+    routing: Routing,
+    student: StudentDecoder,
+    teacher: Any,
+    unfamiliar: Callable[[str], bool],
 ) -> dict[str, Any]:
-    student_hyps, signal, student_cpu = student_costs(student, text.sources, routing.signal)
+    student_hyps, by_score, student_cpu = student_costs(student, text.sources, routing.signal)
     teacher_hyps, teacher_cpu = teacher_costs(teacher, text.sources)
+    signal = with_unfamiliar_first(by_score, text.sources, unfamiliar)
     escalated = [value < routing.threshold for value in signal]
     cascade_cpu = sum(student_cpu) + sum(
         c for c, e in zip(teacher_cpu, escalated, strict=True) if e
@@ -143,6 +191,7 @@ def measure(
         "kind": text.kind,
         "sentences": len(text.sources),
         "escalated_at_threshold": round(share_below(signal, routing.threshold), 4),
+        "escalated_by_score_alone": round(share_below(by_score, routing.threshold), 4),
         "cpu_seconds": {
             "student": round(sum(student_cpu), 2),
             "cascade": round(cascade_cpu, 2),
@@ -152,14 +201,17 @@ def measure(
     if text.refs is not None:
         refs = text.refs
         shipped = share_below(signal, routing.threshold)
-        result["curve"] = [p.model_dump() for p in curve(signal, student_hyps, teacher_hyps, refs)]
+        result["curve"] = [
+            p.model_dump() for p in curve(by_score, student_hyps, teacher_hyps, refs)
+        ]
         result["at_threshold"] = point(
             signal, shipped, student_hyps, teacher_hyps, refs
         ).model_dump()
-        at_budget = point(signal, BUDGET, student_hyps, teacher_hyps, refs)
-        teacher_only = point(signal, 1.0, student_hyps, teacher_hyps, refs)
+        at_budget = point(by_score, BUDGET, student_hyps, teacher_hyps, refs)
+        teacher_only = point(by_score, 1.0, student_hyps, teacher_hyps, refs)
         result["budget_30"] = at_budget.model_dump()
-        result["student_only"] = point(signal, 0.0, student_hyps, teacher_hyps, refs).model_dump()
+        student_only = point(by_score, 0.0, student_hyps, teacher_hyps, refs)
+        result["student_only"] = student_only.model_dump()
         result["teacher_only"] = teacher_only.model_dump()
         result["budget_30_bleu_share"] = round(at_budget.bleu / teacher_only.bleu, 4)
     return result
@@ -168,18 +220,20 @@ def measure(
 def markdown(results: list[dict[str, Any]], routing: Routing, hardware: str) -> str:
     lines = [
         f"Threshold: `{routing.signal}` < {routing.threshold} ({routing.target} on "
-        f"{routing.measured_on}). {hardware}, one thread per model, CPU seconds per set.",
+        f"{routing.measured_on}), or `unfamiliar_words`. {hardware}, one thread per model, CPU "
+        "seconds per set.",
         "",
-        "| set | sentences | escalated at threshold | student CPU s | cascade CPU s "
-        "| teacher-only CPU s | cascade / teacher-only |",
-        "|---|---|---|---|---|---|---|",
+        "| set | sentences | escalated at threshold | by score alone | student CPU s "
+        "| cascade CPU s | teacher-only CPU s | cascade / teacher-only |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         cpu = r["cpu_seconds"]
         ratio = cpu["cascade"] / max(cpu["teacher_only"], 1e-9)
         lines.append(
             f"| {r['set']} ({r['kind']}) | {r['sentences']} "
-            f"| {100 * r['escalated_at_threshold']:.1f}% | {cpu['student']} | {cpu['cascade']} "
+            f"| {100 * r['escalated_at_threshold']:.1f}% "
+            f"| {100 * r['escalated_by_score_alone']:.1f}% | {cpu['student']} | {cpu['cascade']} "
             f"| {cpu['teacher_only']} | {100 * ratio:.0f}% |"
         )
     lines += [
@@ -220,20 +274,31 @@ def main() -> None:
     parser.add_argument("--teacher", type=Path, default=Path("work/teacher-en-de"))
     parser.add_argument("--news", type=int, default=1000, help="newstest2021 sentences")
     parser.add_argument("--prose", type=int, default=500, help="docstring sentences at most")
+    parser.add_argument("--ui", type=int, default=500, help="gettext UI strings at most")
     parser.add_argument("--out", type=Path, default=Path("work/cascade"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     from model_build.hardware import hardware_name
 
-    routing = read_manifest(args.bundle).routing
-    if routing is None:
-        sys.exit(f"{args.bundle} has no routing: run `model-build calibrate` first")
+    manifest = read_manifest(args.bundle)
+    routing, normal = manifest.routing, manifest.normal_range
+    if routing is None or normal is None:
+        sys.exit(f"{args.bundle} has no routing or normal range: run `model-build calibrate`")
+    pieces = spm.SentencePieceProcessor(model_file=str(args.bundle / manifest.tokenizer.source_spm))
     student = StudentDecoder.for_bundle(args.bundle)
     teacher = load_bundle(args.teacher, read_manifest(args.teacher).model.beam_size, 1)
     results = []
-    for text in text_sets(args.news, args.prose):
+    for text in text_sets(args.news, args.prose, args.ui):
         log.info("%s: %d sentences", text.name, len(text.sources))
-        results.append(measure(text, routing, student, teacher))
+        results.append(
+            measure(
+                text,
+                routing,
+                student,
+                teacher,
+                lambda s: unfamiliar(pieces.encode(s, out_type=str), normal),
+            )
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "cascade.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     sys.stdout.write(markdown(results, routing, hardware_name()))

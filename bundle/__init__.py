@@ -22,6 +22,7 @@ from bundle.manifest import (
     TokenizerInfo,
     TrainingData,
     TrainingRun,
+    pieces_per_word,
     read_manifest,
     write_manifest,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "TrainingData",
     "TrainingRun",
     "open_verified",
+    "pieces_per_word",
     "read_manifest",
     "seal",
     "sha256_of",

@@ -111,7 +111,25 @@ class NormalRange(_Strict):
     ratio_p99: float
     score_p05: float
     score_p50: float
+    pieces_per_word_p99: float | None = Field(
+        default=None,
+        description="99th percentile of the training sources' SentencePiece pieces per word "
+        "(`pieces_per_word`): text whose words the vocabulary splits far more is unfamiliar "
+        "to the student. Absent in bundles built before it.",
+    )
     measured_on: str = Field(description="Which texts the figures come from.")
+
+
+WORD_START = "\u2581"
+"""SentencePiece's mark of a piece that starts a word (``▁``)."""
+
+
+def pieces_per_word(pieces: list[str]) -> float:
+    """Source pieces (no prefix, no end marker) per word, a word being a piece that starts with
+    ``▁``. A vocabulary learnt from captions keeps their words whole (1.1 a word) and cuts
+    other text's words into fragments (``▁C l ick ▁S ave``: 2.0 a word). The same function at
+    build and serve time."""
+    return len(pieces) / max(1, sum(piece.startswith(WORD_START) for piece in pieces))
 
 
 class RoutingPoint(_Strict):

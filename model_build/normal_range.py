@@ -2,8 +2,9 @@
 
 The service uses it to tell a sentence far longer than anything the student was trained on
 (cut it at clause boundaries before translation: a tiny student trained on captions silently
-drops most of a 140-token run-on sentence) and a translation whose length ratio or score is far
-outside what the student produces on its own dev set (flag it).
+drops most of a 140-token run-on sentence), a sentence whose words its vocabulary cuts into
+far more pieces than those of its training text (unfamiliar: flag it), and a translation whose
+length ratio or score is far outside what the student produces on its own dev set (flag it).
 
 Written by the bundle step into ``bundle.json`` (``normal_range``); for a bundle built before
 that existed::
@@ -19,7 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bundle import Manifest, NormalRange, read_manifest, write_manifest
+from bundle import Manifest, NormalRange, pieces_per_word, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ def measure(
     def tokens(sentence: str) -> list[str]:
         return [*prefix, *source.encode(sentence, out_type=str), "</s>"]
 
-    train_lengths = [len(tokens(s)) for s in train_sources if s.strip()]
+    train_pieces = [source.encode(s, out_type=str) for s in train_sources if s.strip()]
+    train_lengths = [len(prefix) + len(pieces) + 1 for pieces in train_pieces]
+    per_word = [pieces_per_word(pieces) for pieces in train_pieces]
     translator = ctranslate2.Translator(str(bundle_dir / manifest.model.path), device="cpu")
     target_prefix = list(manifest.tokenizer.target_prefix)
     ratios: list[float] = []
@@ -74,6 +77,7 @@ def measure(
         ratio_p99=round(quantile(ratios, 0.99), 4),
         score_p05=round(quantile(scores, 0.05), 4),
         score_p50=round(quantile(scores, 0.5), 4),
+        pieces_per_word_p99=round(quantile(per_word, 0.99), 4),
         measured_on=f"{len(train_lengths)} training sources, {len(dev_sources)} dev sentences",
     )
 

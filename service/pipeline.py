@@ -30,7 +30,14 @@ from service.routing import SentenceCheck, TextQuality, check_sentence, text_qua
 from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
-from service.text import PreparedText, SplitMode, TermFinder, keep_formatting, prepare_text
+from service.text import (
+    PreparedText,
+    SplitMode,
+    TermFinder,
+    keep_formatting,
+    prepare_text,
+    without_sentinels,
+)
 
 # Texts longer than this (all together) are prepared off the event loop.
 _INLINE_PREPARE_CHARS = 2_000
@@ -327,8 +334,16 @@ def _check_sentences(
 ) -> list[SentenceCheck]:
     """Every sentence checked (routing mode ``off``: its confidence only, never flagged)."""
     normal, threshold = model.manifest.normal_range, score_threshold(model.manifest)
+    pieces = model.translator.source_pieces
     checks = [
-        check_sentence(sentence, entry.input_tokens, entry.translation, normal, threshold)
+        check_sentence(
+            sentence,
+            entry.input_tokens,
+            entry.translation,
+            normal,
+            threshold,
+            pieces(without_sentinels(sentence)),
+        )
         for sentence, entry in zip(sentences, entries, strict=True)
     ]
     if router is not None and not router.checking:

@@ -113,6 +113,11 @@ class BundleTranslator:
         pieces: list[str] = self._source.encode(sentence, out_type=str)
         return [*self._source_prefix, *pieces, END_OF_SENTENCE]
 
+    def source_pieces(self, text: str) -> list[str]:
+        """The source vocabulary's pieces of `text`, without prefix or end marker."""
+        pieces: list[str] = self._source.encode(text, out_type=str)
+        return pieces
+
     def count_tokens(self, sentence: str) -> int:
         return len(self.tokenize(sentence))
 

@@ -9,9 +9,15 @@ Each check names a way a small student fails silently outside its domain:
   sentence comes back with most of its content dropped; a loop writes far too much);
 - ``repetition``: a character or short group repeated far more often in a row than anywhere in
   the source ("Bahnsssss", "GOOOOO", "oder oder oder");
-- ``truncated``: decoding stopped at the length bound instead of at an end marker.
+- ``truncated``: decoding stopped at the length bound instead of at an end marker;
+- ``unfamiliar_words``: the source's words fall apart into more SentencePiece pieces than 99%
+  of the training sources' do (``normal_range.pieces_per_word_p99``): text of another domain,
+  seen before any decoding. It catches what the score misses ("Click Save to keep your
+  changes." scores like a caption, -0.37, but its words split 2.0 pieces each, captions' 1.1),
+  and it is the same on every CPU: tokenizing involves no floating point.
 
-Bundles without a normal range get only the last two checks. The score threshold is read in
+Bundles without a normal range get only ``repetition`` and ``truncated``; bundles built before
+``pieces_per_word_p99`` existed get no ``unfamiliar_words``. The score threshold is read in
 one place (`score_threshold`): the bundle's calibrated ``routing.threshold`` when its signal
 is the mean log-probability (what the service measures), else ``normal_range.score_p05``.
 """
@@ -23,7 +29,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bundle import Manifest, NormalRange
+from bundle import Manifest, NormalRange, pieces_per_word
+from bundle.manifest import WORD_START
 from service.engine.translator import TranslatedSentence
 
 # How far outside the dev range a length ratio must be to count (short inputs are noisy).
@@ -33,6 +40,8 @@ MIN_TOKENS_FOR_RATIO = 6
 # many times in a row, and more often than anywhere in the source.
 REPETITION_RUN = 5
 _REPEAT = re.compile(r"(.{1,10}?)\1+", re.DOTALL)
+# Fewer words than this are too few to judge a vocabulary by ("Hello", "OK").
+MIN_WORDS_FOR_PIECES = 3
 # Share of the student's own dev translations below score_p05: 5% by definition.
 DEV_LOW_SHARE = 0.05
 SERVED_SIGNAL = "mean_logprob"
@@ -104,8 +113,11 @@ def check_sentence(
     out: TranslatedSentence,
     normal: NormalRange | None,
     threshold: float | None = None,
+    source_pieces: list[str] | None = None,
 ) -> SentenceCheck:
-    """`threshold`: the bundle's `score_threshold` (None: ``normal.score_p05``)."""
+    """`threshold`: the bundle's `score_threshold` (None: ``normal.score_p05``);
+    `source_pieces`: the source's SentencePiece pieces without placeholders, prefix or end
+    marker (None: not checked)."""
     reasons: list[str] = []
     if threshold is None and normal is not None:
         threshold = normal.score_p05
@@ -120,7 +132,16 @@ def check_sentence(
         reasons.append("repetition")
     if out.hit_limit:
         reasons.append("truncated")
+    if source_pieces is not None and normal is not None and unfamiliar(source_pieces, normal):
+        reasons.append("unfamiliar_words")
     return SentenceCheck(math.exp(min(out.score, 0.0)), tuple(reasons))
+
+
+def unfamiliar(pieces: list[str], normal: NormalRange) -> bool:
+    """More pieces a word than 99% of the training sources had (see the module docstring)."""
+    limit = normal.pieces_per_word_p99
+    words = sum(piece.startswith(WORD_START) for piece in pieces)
+    return limit is not None and words >= MIN_WORDS_FOR_PIECES and pieces_per_word(pieces) > limit
 
 
 def text_quality(

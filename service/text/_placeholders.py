@@ -224,6 +224,11 @@ _INVENTED_RULES = (
 )
 
 
+def without_sentinels(text: str) -> str:
+    """A model input as plain text: each sentinel a space (what its words are, for a check)."""
+    return _SENTINEL.sub(" ", text)
+
+
 def invented_sentinels(translation: str, kept: int) -> bool:
     """Whether `translation` has a sentinel numbered outside ``[1]``..``[kept]``."""
     return any(not 1 <= int(m.group(1)) <= kept for m in _SENTINEL.finditer(translation))

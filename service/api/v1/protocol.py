@@ -84,7 +84,8 @@ class UsagePublic(BaseModel):
 class FlaggedSentence(BaseModel):
     sentence: str = Field(description="The source sentence as the model saw it ([1]: a tag).")
     reasons: list[str] = Field(
-        description="low_score, length_ratio, repetition and/or truncated (docs/service.md)."
+        description="low_score, length_ratio, repetition, truncated and/or unfamiliar_words "
+        "(docs/cascade.md)."
     )
     escalated: bool = Field(
         description="True when the translation is the teacher's (MT_ROUTING_MODE=escalate); "

@@ -11,6 +11,7 @@ const REASONS = {
   length_ratio: "the translation's length is unusual for the source",
   repetition: "the translation repeats itself",
   truncated: "the translation hit the model's length limit",
+  unfamiliar_words: "the source's words are unlike the model's training text",
 };
 
 const STATUS_WORDS = {

@@ -1,5 +1,6 @@
 """The cascade's premise, on the student the service ships: it is unsure of text far from its
-domain and sure of a caption, by a margin no CPU's float kernels can cross."""
+domain and sure of a caption, by a margin no CPU's float kernels can cross; and the words of
+such text fall apart in its vocabulary, which involves no floating point at all."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bundle import open_verified, read_manifest
+from bundle import open_verified, pieces_per_word, read_manifest
 from service.engine.translator import BundleTranslator
 from service.routing.checks import check_sentence, score_threshold
 from service.settings import ServiceSettings
@@ -50,3 +51,20 @@ def test_the_student_is_sure_of_a_caption(
     above, reasons = scored[CAPTION]
     assert above > MARGIN
     assert reasons == ()
+
+
+def test_odd_sentences_and_a_ui_string_are_unfamiliar_words_and_a_caption_is_not(
+    student_dir: Path,
+) -> None:
+    bundle = student_dir / "en-de"
+    normal = read_manifest(bundle).normal_range
+    assert normal is not None and normal.pieces_per_word_p99 is not None
+    translator = BundleTranslator(bundle, open_verified(bundle), ServiceSettings())
+
+    def split(sentence: str) -> float:
+        return pieces_per_word(translator.source_pieces(sentence))
+
+    # The README's example: the student is sure of its nonsense (-0.37), its words are not.
+    assert split("Click Save to keep your changes.") > normal.pieces_per_word_p99
+    assert sum(split(sentence) > normal.pieces_per_word_p99 for sentence in ODD) >= 8
+    assert split(CAPTION) < normal.pieces_per_word_p99

@@ -16,6 +16,7 @@ NORMAL = NormalRange(
     ratio_p99=1.22,
     score_p05=-0.62,
     score_p50=-0.27,
+    pieces_per_word_p99=1.8,
     measured_on="the embedded bundle's figures",
 )
 
@@ -62,6 +63,32 @@ def test_an_output_far_shorter_than_the_dev_range_is_a_length_ratio_flag() -> No
 
 def test_decoding_that_stopped_at_the_length_bound_is_truncated() -> None:
     assert "truncated" in check_sentence("x", 8, out("y", hit_limit=True), NORMAL).reasons
+
+
+def test_a_source_whose_words_fall_apart_into_pieces_is_unfamiliar() -> None:
+    """``Click Save to keep your changes.`` in the embedded student's vocabulary: 2.0 a word."""
+    pieces = ["▁C", "l", "ick", "▁S", "ave", "▁to", "▁keep", "▁you", "r", "▁chang", "es", "."]
+    check = check_sentence(
+        "Click Save to keep your changes.", 13, out("Kunden."), NORMAL, None, pieces
+    )
+    assert check.reasons == ("unfamiliar_words",)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["▁A", "▁dog", "▁is", "▁running", "▁in", "▁the", "▁park", "."],  # a caption: 1.1 a word
+        ["▁Hel", "l", "o", "!"],  # one word: too few to judge
+    ],
+)
+def test_familiar_or_too_short_sources_are_not_unfamiliar(pieces: list[str]) -> None:
+    assert check_sentence("x", 9, out("Ein Hund."), NORMAL, None, pieces).reasons == ()
+
+
+def test_a_bundle_without_pieces_per_word_gets_no_unfamiliar_check() -> None:
+    older = NORMAL.model_copy(update={"pieces_per_word_p99": None})
+    pieces = ["▁C", "l", "ick", "▁S", "ave", "▁to", "▁keep", "▁you", "r", "▁chang", "es", "."]
+    assert check_sentence("x", 13, out("Kunden."), older, None, pieces).reasons == ()
 
 
 def test_without_a_normal_range_only_repetition_and_truncation_are_checked() -> None:

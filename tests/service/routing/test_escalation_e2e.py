@@ -108,7 +108,7 @@ def test_a_local_teacher_bundle_translates_only_the_low_sentences_keeping_the_la
     assert teacher_de != student.split("\n\n")[1].rstrip("\n")
     assert translation == f"{caption_de}\n\n{teacher_de}\n"
     assert answer["quality"][0]["flagged"] == [
-        {"sentence": ODD[0], "reasons": ["low_score"], "escalated": True}
+        {"sentence": ODD[0], "reasons": ["low_score", "unfamiliar_words"], "escalated": True}
     ]
     usage = answer["usage"]
     assert (usage["sentences"], usage["escalated_sentences"]) == (2, 1)

@@ -371,7 +371,10 @@ def test_a_sentence_the_student_was_unsure_of_is_listed_with_its_reason(
     [flagged] = page.find_elements(By.CSS_SELECTOR, "#flagged li")
     assert flagged.find_element(By.TAG_NAME, "q").text == ODD[0]
     assert flagged.find_element(By.TAG_NAME, "q").get_attribute("lang") == "en"
-    assert "kept from the student: the model was unsure of its words." in flagged.text
+    assert (
+        "kept from the student: the model was unsure of its words; "
+        "the source's words are unlike the model's training text." in flagged.text
+    )
     assert "likely wrong" in by_id(page, "quality").text
     assert "low" in (by_id(page, "result").get_attribute("class") or "")
 
