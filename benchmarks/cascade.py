@@ -290,6 +290,8 @@ def main() -> None:
     results = []
     for text in text_sets(args.news, args.prose, args.ui):
         log.info("%s: %d sentences", text.name, len(text.sources))
+        if not text.sources:  # no gettext catalogs here, or --ui 0
+            continue
         results.append(
             measure(
                 text,

@@ -6,6 +6,7 @@ Only the standard library and pydantic are imported here, so the serving image s
 from bundle.checksums import open_verified, seal, sha256_of
 from bundle.manifest import (
     MANIFEST_NAME,
+    PIECES_MIN_WORDS,
     SCHEMA_VERSION,
     BundleError,
     CalibrationBin,
@@ -24,11 +25,13 @@ from bundle.manifest import (
     TrainingRun,
     pieces_per_word,
     read_manifest,
+    words_in,
     write_manifest,
 )
 
 __all__ = [
     "MANIFEST_NAME",
+    "PIECES_MIN_WORDS",
     "SCHEMA_VERSION",
     "BundleError",
     "CalibrationBin",
@@ -50,5 +53,6 @@ __all__ = [
     "read_manifest",
     "seal",
     "sha256_of",
+    "words_in",
     "write_manifest",
 ]

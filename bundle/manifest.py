@@ -113,9 +113,10 @@ class NormalRange(_Strict):
     score_p50: float
     pieces_per_word_p99: float | None = Field(
         default=None,
-        description="99th percentile of the training sources' SentencePiece pieces per word "
-        "(`pieces_per_word`): text whose words the vocabulary splits far more is unfamiliar "
-        "to the student. Absent in bundles built before it.",
+        description="99th percentile of SentencePiece pieces per word (`pieces_per_word`) over "
+        "the training sources of at least `PIECES_MIN_WORDS` words: text whose words the "
+        "vocabulary splits far more is unfamiliar to the student. Absent in bundles built "
+        "before it.",
     )
     measured_on: str = Field(description="Which texts the figures come from.")
 
@@ -123,13 +124,22 @@ class NormalRange(_Strict):
 WORD_START = "\u2581"
 """SentencePiece's mark of a piece that starts a word (``▁``)."""
 
+PIECES_MIN_WORDS = 3
+"""Fewer words than this are too few to judge a vocabulary by ("Hello", "OK"): neither measured
+at build time nor checked at serve time."""
+
+
+def words_in(pieces: list[str]) -> int:
+    """Pieces that start a word."""
+    return sum(piece.startswith(WORD_START) for piece in pieces)
+
 
 def pieces_per_word(pieces: list[str]) -> float:
     """Source pieces (no prefix, no end marker) per word, a word being a piece that starts with
     ``▁``. A vocabulary learnt from captions keeps their words whole (1.1 a word) and cuts
     other text's words into fragments (``▁C l ick ▁S ave``: 2.0 a word). The same function at
     build and serve time."""
-    return len(pieces) / max(1, sum(piece.startswith(WORD_START) for piece in pieces))
+    return len(pieces) / max(1, words_in(pieces))
 
 
 class RoutingPoint(_Strict):

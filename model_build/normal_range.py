@@ -20,7 +20,15 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bundle import Manifest, NormalRange, pieces_per_word, read_manifest, write_manifest
+from bundle import (
+    PIECES_MIN_WORDS,
+    Manifest,
+    NormalRange,
+    pieces_per_word,
+    read_manifest,
+    words_in,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +58,7 @@ def measure(
 
     train_pieces = [source.encode(s, out_type=str) for s in train_sources if s.strip()]
     train_lengths = [len(prefix) + len(pieces) + 1 for pieces in train_pieces]
-    per_word = [pieces_per_word(pieces) for pieces in train_pieces]
+    per_word = [pieces_per_word(p) for p in train_pieces if words_in(p) >= PIECES_MIN_WORDS]
     translator = ctranslate2.Translator(str(bundle_dir / manifest.model.path), device="cpu")
     target_prefix = list(manifest.tokenizer.target_prefix)
     ratios: list[float] = []

@@ -30,14 +30,7 @@ from service.routing import SentenceCheck, TextQuality, check_sentence, text_qua
 from service.routing.checks import score_threshold
 from service.routing.escalation import Direction, Routed, Router
 from service.settings import ServiceSettings
-from service.text import (
-    PreparedText,
-    SplitMode,
-    TermFinder,
-    keep_formatting,
-    prepare_text,
-    without_sentinels,
-)
+from service.text import PreparedText, SplitMode, TermFinder, keep_formatting, prepare_text
 
 # Texts longer than this (all together) are prepared off the event loop.
 _INLINE_PREPARE_CHARS = 2_000
@@ -192,7 +185,7 @@ class TranslationPipeline:
         sentences = [sentence for text in prepared for sentence in text.sentences]
         entries = await translate_cached(model, sentences, tokens_of.tokens, context)
         entries = _keeping_placeholders(prepared, entries)
-        checks = _check_sentences(model, sentences, entries, self.router)
+        checks = _check_sentences(model, prepared, entries, self.router)
         routed = await self._route(model, prepared, sentences, entries, checks)
 
         translations = routed.translations
@@ -328,25 +321,27 @@ def _keeping_placeholders(
 
 def _check_sentences(
     model: LoadedModel,
-    sentences: list[str],
+    prepared: list[PreparedText],
     entries: list[CachedTranslation],
     router: Router | None,
 ) -> list[SentenceCheck]:
     """Every sentence checked (routing mode ``off``: its confidence only, never flagged)."""
     normal, threshold = model.manifest.normal_range, score_threshold(model.manifest)
+    checking = router is None or router.checking
+    by_words = checking and normal is not None and normal.pieces_per_word_p99 is not None
     pieces = model.translator.source_pieces
     checks = [
         check_sentence(
-            sentence,
+            text.sentences[index],
             entry.input_tokens,
             entry.translation,
             normal,
             threshold,
-            pieces(without_sentinels(sentence)),
+            pieces(text.words_of(index)) if by_words else None,
         )
-        for sentence, entry in zip(sentences, entries, strict=True)
+        for (text, index), entry in zip(_owners(prepared), entries, strict=True)
     ]
-    if router is not None and not router.checking:
+    if not checking:
         return [SentenceCheck(check.confidence, ()) for check in checks]
     return checks
 

@@ -138,8 +138,9 @@ class BundleTranslator:
             max_input_length=0,
             return_scores=True,
             use_vmap=self.use_vocabulary_map,
-            # Every hypothesis of the beam: the same search (the best is unchanged), only more
-            # of what it found is returned; asked only when a sentence needs it.
+            # Every hypothesis of the beam: the same search, only more of what it found is
+            # returned (with CTranslate2's default length_penalty=1 there is no early exit, so
+            # the best is unchanged); asked only when a sentence needs it.
             num_hypotheses=options.beam_size if any(wanted) else 1,
         )
         return [

@@ -29,8 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bundle import Manifest, NormalRange, pieces_per_word
-from bundle.manifest import WORD_START
+from bundle import PIECES_MIN_WORDS, Manifest, NormalRange, words_in
 from service.engine.translator import TranslatedSentence
 
 # How far outside the dev range a length ratio must be to count (short inputs are noisy).
@@ -40,8 +39,6 @@ MIN_TOKENS_FOR_RATIO = 6
 # many times in a row, and more often than anywhere in the source.
 REPETITION_RUN = 5
 _REPEAT = re.compile(r"(.{1,10}?)\1+", re.DOTALL)
-# Fewer words than this are too few to judge a vocabulary by ("Hello", "OK").
-MIN_WORDS_FOR_PIECES = 3
 # Share of the student's own dev translations below score_p05: 5% by definition.
 DEV_LOW_SHARE = 0.05
 SERVED_SIGNAL = "mean_logprob"
@@ -140,8 +137,8 @@ def check_sentence(
 def unfamiliar(pieces: list[str], normal: NormalRange) -> bool:
     """More pieces a word than 99% of the training sources had (see the module docstring)."""
     limit = normal.pieces_per_word_p99
-    words = sum(piece.startswith(WORD_START) for piece in pieces)
-    return limit is not None and words >= MIN_WORDS_FOR_PIECES and pieces_per_word(pieces) > limit
+    words = words_in(pieces)
+    return limit is not None and words >= PIECES_MIN_WORDS and len(pieces) / words > limit
 
 
 def text_quality(

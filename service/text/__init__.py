@@ -44,7 +44,6 @@ The flow, with ``translate(list[str]) -> list[str]`` being the model (batched, c
 """
 
 from service.text._formatting import keep_formatting
-from service.text._placeholders import without_sentinels
 from service.text._prepare import (
     PlaceholderMismatchError,
     PreparedText,
@@ -60,5 +59,4 @@ __all__ = [
     "TermFinder",
     "keep_formatting",
     "prepare_text",
-    "without_sentinels",
 ]

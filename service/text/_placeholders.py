@@ -213,20 +213,16 @@ def _occurrences(term: str, translation: str) -> int:
 
 
 _INVENTED = "\0"
+_RUN = r"\0(?:\s*\0)*"  # invented sentinels next to each other, blanks between: one run
 _INVENTED_RULES = (
-    # Before punctuation or at the end: with the blank before it.
-    (re.compile(r"\s*\0+(?=\s*(?:[.,;:!?]|$))"), ""),
+    # Before punctuation, a closing bracket or quote, or at the end: with the blank before it.
+    (re.compile(rf"\s*{_RUN}(?=\s*(?:[.,;:!?)\]}}»\"“”]|$))"), ""),
     # Between two glued words: a space.
-    (re.compile(r"(?<=\w)\0+(?=\w)"), " "),
+    (re.compile(rf"(?<=\w){_RUN}(?=\w)"), " "),
     # After a blank or at the start: with the blank after it.
-    (re.compile(r"(^|\s)\0+\s*"), r"\1"),
-    (re.compile(r"\0+"), ""),
+    (re.compile(rf"(^|\s){_RUN}\s*"), r"\1"),
+    (re.compile(_RUN), ""),
 )
-
-
-def without_sentinels(text: str) -> str:
-    """A model input as plain text: each sentinel a space (what its words are, for a check)."""
-    return _SENTINEL.sub(" ", text)
 
 
 def invented_sentinels(translation: str, kept: int) -> bool:

@@ -117,6 +117,13 @@ class PreparedText:
             return None
         return unit.fallback_inputs()
 
+    def words_of(self, index: int) -> str:
+        """Sentence `index` as its source wrote it, without its placeholders: what its words
+        are, for a check (a glossary term shows as the source's, not the German target's)."""
+        unit = self._units[index]
+        plain = to_model_input(MARK.join(unit.between), unit.placeholders, plain=True)
+        return drop_sentinels(plain)
+
     def choose(self, index: int, hypotheses: Sequence[str]) -> int:
         """Which of sentence `index`'s `hypotheses` (the beam's, best first) to keep: the first
         that returns every placeholder as given, else the first that does once its invented

@@ -17,6 +17,12 @@ def test_the_model_sees_the_target_term_where_the_source_term_was() -> None:
     assert prepare("A Bike near the train station.").sentences == ["A Velo near the Bahnhof."]
 
 
+def test_the_words_a_check_sees_are_the_sources_own_without_placeholders() -> None:
+    """The German target term would look unfamiliar to an English vocabulary: it is not there."""
+    prepared = prepare("Ride the {name} bike to <b>the train station</b>.")
+    assert prepared.words_of(0) == "Ride the bike to the train station."
+
+
 def test_a_translation_that_keeps_the_target_terms_is_taken_as_is() -> None:
     prepared = prepare("A Bike near the train station.")
     assert prepared.fallbacks(["Ein Velo am Bahnhof."]) == {}

@@ -87,6 +87,7 @@ def test_choose_keeps_the_first_hypothesis_that_returns_every_placeholder() -> N
         ("[1]Eine Person, [2]Mädchen [3] der Stadt.", "Eine Person, Mädchen der Stadt."),
         ("Ein Wort[1]Spiel [2].", "Ein Wort Spiel."),
         ("[1]", ""),
+        ("Ein Mann (mit [1]) rennt [2] [3].", "Ein Mann (mit) rennt."),
     ],
 )
 def test_sentinels_a_model_invents_without_placeholders_are_dropped(
