@@ -143,7 +143,7 @@ def translate_all(
 
 def _keeping_placeholders(text: PreparedText, index: int, best: TranslatedSentence) -> str:
     """As the service does: the beam's runner-up where it kept the placeholders the best lost."""
-    hypotheses = [best.text, *(alternative.text for alternative in best.alternatives)]
+    hypotheses = [hypothesis.text for hypothesis in best.ranked]
     return hypotheses[text.choose(index, hypotheses)]
 
 

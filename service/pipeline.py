@@ -310,11 +310,10 @@ def _keeping_placeholders(
     that the runner-up kept (`PreparedText.choose`): no fallback to pieces for that one."""
     chosen: list[CachedTranslation] = []
     for (text, index), entry in zip(_owners(prepared), entries, strict=True):
-        best = entry.translation
-        if best.alternatives:
-            pick = text.choose(index, [best.text, *(alt.text for alt in best.alternatives)])
-            if pick:
-                entry = CachedTranslation(best.alternatives[pick - 1], entry.input_tokens)
+        ranked = entry.translation.ranked
+        if len(ranked) > 1:
+            pick = text.choose(index, [hypothesis.text for hypothesis in ranked])
+            entry = CachedTranslation(ranked[pick], entry.input_tokens)
         chosen.append(entry)
     return chosen
 

@@ -81,6 +81,11 @@ class TranslatedSentence:
     """The beam's other hypotheses, best first; only for an input with a sentinel (``[1]``,
     service/text), whose best hypothesis may have lost it where a runner-up kept it."""
 
+    @property
+    def ranked(self) -> list[TranslatedSentence]:
+        """This hypothesis, then the beam's others: the order `PreparedText.choose` reads."""
+        return [self, *self.alternatives]
+
 
 class BundleTranslator:
     """Tokenize, translate and detokenize sentences with one bundle."""

@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bundle import PIECES_MIN_WORDS, Manifest, NormalRange, words_in
+from bundle import PIECES_MIN_WORDS, Manifest, NormalRange, pieces_per_word, words_in
 from service.engine.translator import TranslatedSentence
 
 # How far outside the dev range a length ratio must be to count (short inputs are noisy).
@@ -137,8 +137,8 @@ def check_sentence(
 def unfamiliar(pieces: list[str], normal: NormalRange) -> bool:
     """More pieces a word than 99% of the training sources had (see the module docstring)."""
     limit = normal.pieces_per_word_p99
-    words = words_in(pieces)
-    return limit is not None and words >= PIECES_MIN_WORDS and len(pieces) / words > limit
+    enough = words_in(pieces) >= PIECES_MIN_WORDS
+    return limit is not None and enough and pieces_per_word(pieces) > limit
 
 
 def text_quality(

@@ -234,10 +234,9 @@ def drop_sentinels(translation: str, kept: int = 0) -> str:
     """`translation` without the sentinels numbered outside ``[1]``..``[kept]``.
 
     A student trained with placeholders (docs/build.md, "The third experiment") invents them: an
-    extra ``[3]`` after the two it was given (in 6% of val sentences with placeholders), and far
-    from its domain in text with none (104 of 1,002 news sentences). No placeholder stands
-    behind such a sentinel, and translating again does not help, so it goes, with the blank it
-    leaves.
+    extra ``[3]`` after the two it was given, and far from its domain in text with none. No
+    placeholder stands behind such a sentinel, and translating again does not help, so it goes,
+    with the blank it leaves.
     """
     if not invented_sentinels(translation, kept):
         return translation

@@ -80,7 +80,7 @@ def test_a_runner_up_that_kept_the_placeholders_as_given_is_served_instead(
     for text in MARKED:
         prep = prepared(translator, text)
         [best] = translator.translate(prep.sentences)
-        hypotheses = [best.text, *(alt.text for alt in best.alternatives)]
+        hypotheses = [hypothesis.text for hypothesis in best.ranked]
         pick = prep.choose(0, hypotheses)
         if len(prep.sentences) == 1 and pick:
             rescued.append((text, prep.restore([hypotheses[pick]])))
