@@ -155,13 +155,49 @@ def autocast_dtype(train: TrainConfig, device: str) -> Any:
     return torch.bfloat16 if "AMX" in capability or "AVX512" in capability else None
 
 
+def optimizer_for(model: Any, train: TrainConfig) -> Any:
+    import torch
+
+    return torch.optim.AdamW(
+        model.parameters(), lr=train.learning_rate, betas=(0.9, 0.98), eps=1e-9
+    )
+
+
+def training_step(
+    model: Any, optimizer: Any, inputs: Any, labels: Any, pad: int, train: TrainConfig, dtype: Any
+) -> Any:
+    """One update on a padded batch (`labels` padded with -100); returns the loss tensor."""
+    import contextlib
+
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    autocast = (
+        contextlib.nullcontext()
+        if dtype is None
+        else torch.autocast(device_type=inputs.device.type, dtype=dtype)
+    )
+    with autocast:
+        logits = model(input_ids=inputs, attention_mask=inputs.ne(pad), labels=labels).logits
+    loss = F.cross_entropy(
+        logits.float().view(-1, logits.shape[-1]),
+        labels.view(-1),
+        ignore_index=-100,
+        label_smoothing=train.label_smoothing,
+    )
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss
+
+
 def _build(
     config: BuildConfig, work: WorkDir, vocab_dir: Path, prepared: Path, out: Path
 ) -> dict[str, Any]:
     import contextlib
 
     import torch
-    import torch.nn.functional as F  # noqa: N812
     from transformers import MarianMTModel
 
     train = config.train
@@ -183,9 +219,7 @@ def _build(
 
     model: Any = MarianMTModel(student_config(config, len(vocab.ids), vocab.pad))
     model = model.to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=train.learning_rate, betas=(0.9, 0.98), eps=1e-9
-    )
+    optimizer = optimizer_for(model, train)
     warmup = max(train.warmup_steps, 1)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, (warmup / (step + 1)) ** 0.5)
@@ -218,7 +252,7 @@ def _build(
         with torch.inference_mode(), autocast():
             for start in range(0, len(dev_src), 64):
                 batch = [vocab.encode(s, limit=limit) for s in dev_src[start : start + 64]]
-                inputs = _pad(batch, vocab.pad, device)
+                inputs = pad_rows(batch, vocab.pad, device)
                 generated = model.generate(
                     input_ids=inputs,
                     attention_mask=inputs.ne(vocab.pad),
@@ -289,23 +323,10 @@ def _build(
                 lengths, train.batch_tokens, random.Random(train.seed + state["epoch"])
             )
             for batch in batches[state["batch"] :]:
-                inputs = _pad([src_ids[i] for i in batch], vocab.pad, device)
-                labels = _pad([tgt_ids[i] for i in batch], -100, device)
-                with autocast():
-                    logits = model(
-                        input_ids=inputs, attention_mask=inputs.ne(vocab.pad), labels=labels
-                    ).logits
-                loss = F.cross_entropy(
-                    logits.float().view(-1, logits.shape[-1]),
-                    labels.view(-1),
-                    ignore_index=-100,
-                    label_smoothing=train.label_smoothing,
-                )
-                loss.backward()  # type: ignore[no-untyped-call]
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
+                inputs = pad_rows([src_ids[i] for i in batch], vocab.pad, device)
+                labels = pad_rows([tgt_ids[i] for i in batch], -100, device)
+                loss = training_step(model, optimizer, inputs, labels, vocab.pad, train, dtype)
                 scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
                 state["step"] += 1
                 state["batch"] += 1
                 state["tokens"] = state.get("tokens", 0) + tokens_in(batch)
@@ -370,7 +391,7 @@ def safety_stop_message(train: TrainConfig, step: int, seconds: float) -> str:
     )
 
 
-def _pad(rows: list[list[int]], value: int, device: str) -> Any:
+def pad_rows(rows: list[list[int]], value: int, device: str) -> Any:
     import torch
 
     width = max(len(row) for row in rows)
