@@ -17,16 +17,17 @@ from tests.service.server import RunningService, running_service
 
 BUNDLE = EMBEDDED_BUNDLES / "en-de"
 
-# Captions of Multi30k val with placeholders, as `python -m benchmarks.placeholders` puts them.
+# Captions of Multi30k val with placeholders, as `python -m benchmarks.placeholders` puts them,
+# where bundle 0.3.0's best hypothesis did not keep them as given and a runner-up did.
 MARKED = [
-    "A tractor is moving dirt to <br/>help build up a retaining {name} wall.",
-    "A person crosses the street and avoids <b>the</b> spill of paint.",
-    'A <a href="https://example.com/help">man in a</a> restaurant having <br/>lunch.',
-    "A <br/>janitor about to mop in %d a train station.",
-    "Green traffic signals light up as people {count} at motorcycles.",
-    "Two dogs <b>play</b> in the {place} snow.",
-    "A man in a <b>red</b> shirt is riding a {vehicle} down the street.",
-    'Children are playing {game} on the <a href="https://example.com/help">beach</a>.',
+    "A female playing a {count} on her violin.",
+    'A cute baby <b>is smiling</b> at another <a href="https://example.com/help">child</a>.',
+    "A child is {count} ready <br/>to read a book.",
+    '<a href="https://example.com/help">A dog jumps</a> %d for %d a yellow and black ball.',
+    "Woman in {name} coat outside a house while {count}",
+    "A man on the coaching staff for OU has <br/>sunglasses on his head during a football game.",
+    "A brown dog runs %d on the sand %d carrying a stick.",
+    "<b>Many</b> asian children made a train under %d a viet nam sign.",
 ]
 
 
