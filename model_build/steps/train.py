@@ -155,6 +155,15 @@ def autocast_dtype(train: TrainConfig, device: str) -> Any:
     return torch.bfloat16 if "AMX" in capability or "AVX512" in capability else None
 
 
+def autocast(dtype: Any, device: str) -> Any:
+    """bf16 autocast where `autocast_dtype` chose it, else nothing."""
+    import contextlib
+
+    import torch
+
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device, dtype=dtype)
+
+
 def optimizer_for(model: Any, train: TrainConfig) -> Any:
     import torch
 
@@ -167,17 +176,10 @@ def training_step(
     model: Any, optimizer: Any, inputs: Any, labels: Any, pad: int, train: TrainConfig, dtype: Any
 ) -> Any:
     """One update on a padded batch (`labels` padded with -100); returns the loss tensor."""
-    import contextlib
-
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    autocast = (
-        contextlib.nullcontext()
-        if dtype is None
-        else torch.autocast(device_type=inputs.device.type, dtype=dtype)
-    )
-    with autocast:
+    with autocast(dtype, inputs.device.type):
         logits = model(input_ids=inputs, attention_mask=inputs.ne(pad), labels=labels).logits
     loss = F.cross_entropy(
         logits.float().view(-1, logits.shape[-1]),
@@ -195,8 +197,6 @@ def training_step(
 def _build(
     config: BuildConfig, work: WorkDir, vocab_dir: Path, prepared: Path, out: Path
 ) -> dict[str, Any]:
-    import contextlib
-
     import torch
     from transformers import MarianMTModel
 
@@ -239,17 +239,12 @@ def _build(
         torch.set_rng_state(saved["rng"])
         log.info("train: resuming at step %d (epoch %d)", state["step"], state["epoch"])
 
-    def autocast() -> Any:
-        if dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=device, dtype=dtype)
-
     def evaluate() -> float:
         import sacrebleu
 
         model.eval()
         hyps: list[str] = []
-        with torch.inference_mode(), autocast():
+        with torch.inference_mode(), autocast(dtype, device):
             for start in range(0, len(dev_src), 64):
                 batch = [vocab.encode(s, limit=limit) for s in dev_src[start : start + 64]]
                 inputs = pad_rows(batch, vocab.pad, device)
