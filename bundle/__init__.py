@@ -6,6 +6,7 @@ Only the standard library and pydantic are imported here, so the serving image s
 from bundle.checksums import open_verified, seal, sha256_of
 from bundle.manifest import (
     MANIFEST_NAME,
+    MAX_LENGTH_RATIO,
     PIECES_MIN_WORDS,
     SCHEMA_VERSION,
     BundleError,
@@ -23,6 +24,7 @@ from bundle.manifest import (
     TokenizerInfo,
     TrainingData,
     TrainingRun,
+    decoding_length,
     pieces_per_word,
     read_manifest,
     words_in,
@@ -31,6 +33,7 @@ from bundle.manifest import (
 
 __all__ = [
     "MANIFEST_NAME",
+    "MAX_LENGTH_RATIO",
     "PIECES_MIN_WORDS",
     "SCHEMA_VERSION",
     "BundleError",
@@ -48,6 +51,7 @@ __all__ = [
     "TokenizerInfo",
     "TrainingData",
     "TrainingRun",
+    "decoding_length",
     "open_verified",
     "pieces_per_word",
     "read_manifest",

@@ -17,6 +17,7 @@ tampered with is refused before it serves a request (see `bundle.checksums`).
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,10 @@ class StudentInfo(_Strict):
     target_vocab_size: int
 
 
+MAX_LENGTH_RATIO = 3.0
+"""Target tokens per source token a bundle decodes at most, unless its manifest says otherwise."""
+
+
 class ModelInfo(_Strict):
     """How the CTranslate2 model is stored and how it should be decoded."""
 
@@ -67,7 +72,8 @@ class ModelInfo(_Strict):
         "None: as max_input_tokens (encoder and decoder of the same size).",
     )
     max_length_ratio: float = Field(
-        default=3.0, description="Decoding stops after this many target tokens per source token."
+        default=MAX_LENGTH_RATIO,
+        description="Decoding stops after this many target tokens per source token.",
     )
     vocabulary_map: str | None = Field(
         default=None,
@@ -140,6 +146,15 @@ def pieces_per_word(pieces: list[str]) -> float:
     other text's words into fragments (``▁C l ick ▁S ave``: 2.0 a word). The same function at
     build and serve time."""
     return len(pieces) / max(1, words_in(pieces))
+
+
+def decoding_length(max_length_ratio: float, longest_input: int, positions: int) -> int:
+    """Target-token bound for a batch: a runaway beam stops near the input's length (with
+    CTranslate2's default length penalty a search runs until its last beam ends), and never
+    past the decoder's `positions` (CTranslate2 raises beyond them). The same bound at build
+    and serve time, so the build's speed and scores are the service's."""
+    bound = math.ceil(max_length_ratio * longest_input) + 4
+    return min(max(8, bound), positions)
 
 
 class RoutingPoint(_Strict):

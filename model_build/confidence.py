@@ -7,13 +7,13 @@ values of every signal in `model_build.config.SIGNALS`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
+from bundle import decoding_length
 from model_build.config import SIGNALS
 
 _BATCH = 32
@@ -122,8 +122,8 @@ class StudentDecoder:
 
     def _limit(self, longest_input: int) -> int:
         """The service's target-token bound for a batch (ratio bound, decoder positions)."""
-        bound = math.ceil(self.max_length_ratio * longest_input) + 4
-        return min(max(8, bound), self.positions - len(self.target_prefix))
+        positions = self.positions - len(self.target_prefix)
+        return decoding_length(self.max_length_ratio, longest_input, positions)
 
     def _batch(self, sources: list[str], rescore: bool) -> list[tuple[str, Hypothesis]]:
         tokens = [[*self.source_prefix, *self.source.encode(s, out_type=str), "</s>"]

@@ -33,6 +33,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bundle import MAX_LENGTH_RATIO, read_manifest
 from model_build.config import BuildConfig, TeacherConfig
 from model_build.hardware import PeakMemory, hardware_name
 from model_build.teachers.base import Teacher
@@ -124,6 +125,7 @@ def load_student(
     return CTranslate2Teacher.from_folder(
         TeacherConfig(family="ctranslate2", model=str(model_dir), device="cpu"),
         model_dir, codec, beam, max_decoding_length(model_dir), compute_type, threads,
+        length_ratio=MAX_LENGTH_RATIO,  # what its bundle will declare: bounded as served
     )  # fmt: skip
 
 
@@ -145,7 +147,10 @@ def load_bundle(folder: Path, beam: int, threads: int) -> Teacher:
     config = TeacherConfig(family="ctranslate2", model=str(folder), device="cpu")
     model_dir, codec = spm_codec_for(folder)
     bound = max_decoding_length(model_dir)
-    return CTranslate2Teacher.from_folder(config, model_dir, codec, beam, bound, "int8", threads)
+    ratio = read_manifest(folder).model.max_length_ratio  # bounded as the service bounds it
+    return CTranslate2Teacher.from_folder(
+        config, model_dir, codec, beam, bound, "int8", threads, length_ratio=ratio
+    )
 
 
 def _build(config: BuildConfig, work: WorkDir, out: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from bundle import decoding_length
 from model_build.config import TeacherConfig
 from model_build.teachers.base import Teacher
 from model_build.teachers.language_codes import is_language_token
@@ -174,6 +175,9 @@ def spm_codec_for(folder: Path, config: TeacherConfig | None = None) -> tuple[Pa
 
 class CTranslate2Teacher(Teacher):
     family: ClassVar[str] = "ctranslate2"
+    length_ratio: float | None = None
+    """Bound each call's output as the service does (`bundle.decoding_length`); None: the
+    model's positions, as distillation decodes."""
 
     def __init__(self, config: TeacherConfig, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -190,11 +194,13 @@ class CTranslate2Teacher(Teacher):
         max_length: int,
         compute_type: str = "default",
         threads: int = 0,
+        length_ratio: float | None = None,
     ) -> CTranslate2Teacher:
         """A CTranslate2 model with an explicit codec (bypasses the config's folder)."""
         teacher = cls.__new__(cls)
         Teacher.__init__(teacher, config, "", "", beam_size, max_length, threads)
         teacher._open(model_dir, codec, compute_type, threads)
+        teacher.length_ratio = length_ratio
         return teacher
 
     def _open(self, model_dir: Path, codec: Codec, compute_type: str, threads: int = 0) -> None:
@@ -237,11 +243,16 @@ class CTranslate2Teacher(Teacher):
 
     def translate(self, batch: list[str]) -> list[str]:
         prefix = self.codec.target_prefix
+        tokens = [self.codec.encode(text) for text in batch]
+        limit = self.max_length
+        if self.length_ratio is not None and tokens:
+            longest = max(len(sentence) for sentence in tokens)
+            limit = decoding_length(self.length_ratio, longest, self.max_length)
         results = self.translator.translate_batch(
-            [self.codec.encode(text) for text in batch],
+            tokens,
             target_prefix=[list(prefix) for _ in batch] if prefix else None,
             beam_size=self.beam_size,
-            max_decoding_length=self.max_length,
+            max_decoding_length=limit,
             max_batch_size=SUB_BATCH_SENTENCES if self.replicas > 1 else 0,
             use_vmap=self.use_vmap,
         )

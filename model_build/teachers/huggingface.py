@@ -146,7 +146,9 @@ class HFSeq2SeqTeacher(Teacher):
         return int(sum(p.numel() for p in self.model.parameters()))
 
     def to_ctranslate2(self, output_dir: Path, quantization: str) -> Teacher:
-        """This teacher converted to CTranslate2 (for the side-by-side speed measurement)."""
+        """This teacher converted to CTranslate2 (for the side-by-side speed measurement),
+        bounded as the service bounds a teacher bundle."""
+        from bundle import MAX_LENGTH_RATIO
         from model_build.teachers.ctranslate2 import CTranslate2Teacher, HFCodec
 
         if not (output_dir / "model.bin").exists():
@@ -161,6 +163,7 @@ class HFSeq2SeqTeacher(Teacher):
             self.max_length,
             quantization,
             self.threads,
+            length_ratio=MAX_LENGTH_RATIO,
         )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import ctranslate2
 import sentencepiece as spm
 
-from bundle import Manifest
+from bundle import Manifest, decoding_length
 from service.settings import ServiceSettings
 
 END_OF_SENTENCE = "</s>"
@@ -40,10 +40,8 @@ class DecodeOptions:
         )
 
     def decoding_length(self, longest_input: int) -> int:
-        """Target-token bound for a batch: a runaway loop stops near the input's length, and
-        never past the decoder's positions (CTranslate2 raises beyond them)."""
-        bound = math.ceil(self.max_length_ratio * longest_input) + 4
-        return min(max(8, bound), self.max_decoding_length)
+        """Target-token bound for a batch (`bundle.decoding_length`)."""
+        return decoding_length(self.max_length_ratio, longest_input, self.max_decoding_length)
 
 
 def _has_sentinel(tokens: list[str]) -> bool:
