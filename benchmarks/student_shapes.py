@@ -14,7 +14,8 @@ replica per core, sub-batches of 16). Random weights write text of random length
 the trained student and the teacher bundle (a CTranslate2 folder from ``model-build`` or
 ``benchmarks.cascade``) included, decodes exactly ``--length`` tokens per sentence: the ratios
 compare the work per decoding step, not the lengths the models choose. Rounds interleave the
-systems; the median time per round is reported with its ratio against the teacher.
+systems; the median time per round is reported with its ratio against the teacher. With a map,
+the trained student is also timed without it: what the output layer behind the map costs.
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ def build_shape(config_path: Path, shape: dict[str, int], out: Path) -> Path:
 class System:
     """One CTranslate2 model with its SentencePiece, translating a fixed number of steps."""
 
-    def __init__(self, name: str, model: Path, spm: Path, threads: int) -> None:
+    def __init__(
+        self, name: str, model: Path, spm: Path, threads: int, use_vmap: bool = True
+    ) -> None:
         import ctranslate2
         import sentencepiece
 
         self.name = name
-        self.use_vmap = (model / "vmap.txt").is_file()
+        self.use_vmap = use_vmap and (model / "vmap.txt").is_file()
         self.translator = ctranslate2.Translator(
             str(model), device="cpu", compute_type="int8", inter_threads=threads, intra_threads=1
         )
@@ -120,6 +123,10 @@ def measure(args: Any) -> list[dict[str, Any]]:
         System("teacher (CTranslate2 int8)", teacher_model, spm_of(teacher_model), args.threads),
         System("trained student", converted / "model", vocab_dir / "source.spm", args.threads),
     ]
+    if (converted / "model" / "vmap.txt").is_file():  # what the map saves, on the same steps
+        full = System("trained, full output layer", converted / "model",
+                      vocab_dir / "source.spm", args.threads, use_vmap=False)  # fmt: skip
+        systems.append(full)
     with tempfile.TemporaryDirectory() as tmp:
         for text in args.shape:
             model = build_shape(args.config, parse_shape(text), Path(tmp) / text.replace("/", "-"))

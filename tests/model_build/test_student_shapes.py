@@ -43,3 +43,6 @@ def test_a_random_student_of_the_shape_decodes_the_fixed_number_of_steps(
     system = System("2/1/96", model, work.path("vocab") / "source.spm", threads=1)
     lengths = system.run(["A dog runs.", "Two men in red shirts play football on the grass."], 9)
     assert lengths == [9, 9] and len(system.times) == 1
+    unmapped = System("full layer", model, work.path("vocab") / "source.spm", 1, use_vmap=False)
+    assert system.use_vmap and not unmapped.use_vmap
+    assert unmapped.run(["A dog runs."], 9) == [9]
