@@ -36,6 +36,7 @@ def seconds_per_step(config_path: Path, precision: str, steps: int, warmup: int 
     from transformers import MarianMTModel
 
     from model_build.config import load_config
+    from model_build.precision import autocast_dtype
     from model_build.steps import train as train_step
     from model_build.steps.vocab import student_pairs
     from model_build.workdir import WorkDir
@@ -57,7 +58,7 @@ def seconds_per_step(config_path: Path, precision: str, steps: int, warmup: int 
 
     model = MarianMTModel(train_step.student_config(config, len(vocab.ids), vocab.pad)).train()
     optimizer = train_step.optimizer_for(model, config.train)
-    dtype = train_step.autocast_dtype(config.train, "cpu")
+    dtype = autocast_dtype(config.train, "cpu")
     started = 0.0
     for done, batch in enumerate(batches):
         if done == warmup:

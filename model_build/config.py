@@ -201,7 +201,8 @@ class TrainConfig(_Section):
         description="Average the weights of the last N evaluations; kept if better on dev.",
     )
     precision: Literal["auto", "fp32", "bf16"] = Field(
-        default="auto", description="auto: bf16 where the CPU has AMX/AVX-512 (machine-dependent)."
+        default="auto",
+        description="auto: bf16 autocast where the CPU does bf16 natively (AMX, AVX512-BF16).",
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None

@@ -283,10 +283,11 @@ def training_lines(training: TrainingRun | None) -> list[str]:
         f"{training.threads} threads on {training.device}. Took {training.seconds / 60:.1f} min "
         f"({training.seconds_per_step:.2f} s a step) on {training.hardware}.",
         "",
-        "What must not depend on the machine: the budget (steps or epochs, never minutes), seeds "
-        "and precision fix the model, so every quality figure in this report should come out the "
-        "same, within noise, on any CPU. What does: wall times, the speed table and the cost "
-        "baseline are this machine's.",
+        "What must not depend on the machine: the budget (steps or epochs, never minutes) and "
+        "the seeds fix the model, and precision (`auto`: bf16 where the CPU multiplies it "
+        "natively, else fp32) changes only its rounding, so every quality figure in this report "
+        "should come out the same, within noise, on any CPU. What does: wall times, the speed "
+        "table and the cost baseline are this machine's.",
         "",
     ]
 

@@ -9,8 +9,8 @@ Usage: `model-build train CONFIG`. Writes::
       done.json
 
 Token-budget batches, AdamW with inverse-square-root decay after warm-up, label smoothing;
-bf16 autocast on CPUs that support it (AMX) and on GPUs; early stopping after `patience`
-evaluations without improvement; optionally the average of the last checkpoints
+bf16 autocast where the hardware does it natively (model_build/precision.py); early stopping
+after `patience` evaluations without improvement; optionally the average of the last checkpoints
 (model_build/averaging.py) when it scores better on dev. The budget is counted in work, never in
 time: `max_steps` and `max_epochs` end training the same way on every machine. `max_minutes` is only
 a safety stop: hit first, it fails the step loudly (the checkpoint is kept, so a re-run with more
@@ -33,6 +33,7 @@ from tqdm import tqdm
 from model_build import averaging
 from model_build.config import BuildConfig, TrainConfig
 from model_build.hardware import hardware_name
+from model_build.precision import autocast, autocast_dtype
 from model_build.steps.vocab import student_data_fingerprint, student_pairs
 from model_build.workdir import Artifact, StepError, WorkDir, fingerprint, read_lines
 
@@ -141,29 +142,6 @@ def make_batches(lengths: list[int], budget: int, rng: random.Random) -> list[li
     return batches
 
 
-def autocast_dtype(train: TrainConfig, device: str) -> Any:
-    """bf16 where the hardware does it well (AMX CPUs, recent GPUs), else None (fp32)."""
-    import torch
-
-    if train.precision == "fp32":
-        return None
-    if device == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    if train.precision == "bf16":
-        return torch.bfloat16
-    capability = torch.backends.cpu.get_cpu_capability()
-    return torch.bfloat16 if "AMX" in capability or "AVX512" in capability else None
-
-
-def autocast(dtype: Any, device: str) -> Any:
-    """bf16 autocast where `autocast_dtype` chose it, else nothing."""
-    import contextlib
-
-    import torch
-
-    return contextlib.nullcontext() if dtype is None else torch.autocast(device, dtype=dtype)
-
-
 def optimizer_for(model: Any, train: TrainConfig) -> Any:
     import torch
 
@@ -178,9 +156,15 @@ def training_step(
     """One update on a padded batch (`labels` padded with -100); returns the loss tensor."""
     import torch
     import torch.nn.functional as F  # noqa: N812
+    from transformers.models.marian.modeling_marian import shift_tokens_right
 
+    # The decoder's inputs are made here rather than by passing `labels`: given labels, the model
+    # also computes its own unsmoothed loss, a second softmax over the vocabulary (2-4% of a step).
+    decoder_inputs = shift_tokens_right(labels, pad, pad)
     with autocast(dtype, inputs.device.type):
-        logits = model(input_ids=inputs, attention_mask=inputs.ne(pad), labels=labels).logits
+        logits = model(
+            input_ids=inputs, attention_mask=inputs.ne(pad), decoder_input_ids=decoder_inputs
+        ).logits
     loss = F.cross_entropy(
         logits.float().view(-1, logits.shape[-1]),
         labels.view(-1),
