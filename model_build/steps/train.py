@@ -160,7 +160,8 @@ def training_step(
 
     # The decoder's inputs are made here rather than by passing `labels`: given labels, the model
     # also computes its own unsmoothed loss, a second softmax over the vocabulary (2-4% of a step).
-    decoder_inputs = shift_tokens_right(labels, pad, pad)
+    config = model.config
+    decoder_inputs = shift_tokens_right(labels, config.pad_token_id, config.decoder_start_token_id)
     with autocast(dtype, inputs.device.type):
         logits = model(
             input_ids=inputs, attention_mask=inputs.ne(pad), decoder_input_ids=decoder_inputs
