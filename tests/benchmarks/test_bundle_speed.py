@@ -12,10 +12,11 @@ from benchmarks.bundle_speed import compare, load_systems
 SENTENCES = ["A dog runs on the grass.", "Two men play football.", "A woman reads a book."] * 6
 
 
-def test_each_bundle_translates_every_sentence_in_every_round(tiny_bundle: Path) -> None:
-    copy = tiny_bundle.parent / "same"
-    if not copy.exists():
-        copy.symlink_to(tiny_bundle)
+def test_each_bundle_translates_every_sentence_in_every_round(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "same"  # the same bundle under a second name
+    copy.symlink_to(tiny_bundle)
     rows = compare(load_systems([tiny_bundle, copy], threads=1), SENTENCES, rounds=2)
 
     assert [row["system"] for row in rows] == [str(tiny_bundle), str(copy)]
