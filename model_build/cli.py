@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from model_build.config import BuildConfig, ConfigError, load_config
+from model_build.config import BuildConfig, ConfigError, load_config, parse_overrides
 from model_build.validation import validate
 from model_build.workdir import Artifact, Incomplete, StepError, WorkDir
 
@@ -47,20 +47,10 @@ def _options(
     )
 
 
-def _overrides(pairs: list[str] | None) -> dict[str, object]:
-    import yaml
-
-    result: dict[str, object] = {}
-    for pair in pairs or []:
-        key, _, value = pair.partition("=")
-        result[key] = yaml.safe_load(value)
-    return result
-
-
 def _prepare(path: Path, force: bool, sets: list[str] | None, check_output: bool) -> BuildConfig:
     """Load and validate, or exit 2 listing every problem."""
     try:
-        config = load_config(path, _overrides(sets))
+        config = load_config(path, parse_overrides(sets))
         problems = validate(config, force=force, check_output=check_output)
     except ConfigError as exc:
         problems = exc.problems

@@ -359,6 +359,15 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> BuildCon
         ) from None
 
 
+def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
+    """`--set` pairs (`train.max_steps=100`) as `load_config` overrides; values read as YAML."""
+    result: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, _, value = pair.partition("=")
+        result[key] = yaml.safe_load(value)
+    return result
+
+
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node = raw
     *parents, leaf = dotted.split(".")

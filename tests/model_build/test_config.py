@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from model_build.cli import app
-from model_build.config import load_config
+from model_build.config import load_config, parse_overrides
 from model_build.validation import validate
 from tests.model_build.conftest import REPO, write_config
 
@@ -72,3 +72,13 @@ def test_schema_errors_are_listed_together(tmp_path: Path) -> None:
     assert result.exit_code == 2
     for field in ("target_lang", "work_dir", "prepare", "teacher", "student.d"):
         assert f"  - {field}: " in result.output
+
+
+def test_set_pairs_override_nested_and_top_level_values_read_as_yaml() -> None:
+    overrides = parse_overrides(["train.max_steps=4000", "work_dir=work/x", "train.precision=auto"])
+    config = load_config(REPO / "model_build" / "configs" / "tiny-en-de.yaml", overrides)
+
+    assert overrides["train.max_steps"] == 4000
+    assert config.train.max_steps == 4000
+    assert config.work_dir == "work/x"
+    assert config.train.precision == "auto"
