@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from benchmarks.bundle_speed import compare, load_systems
+from tests.model_build.conftest import write_config
 
 SENTENCES = ["A dog runs on the grass.", "Two men play football.", "A woman reads a book."] * 6
 
@@ -28,17 +27,7 @@ def test_each_bundle_translates_every_sentence_in_every_round(
 def test_the_builds_teacher_is_timed_in_the_same_rounds(
     tiny_bundle: Path, tiny_teacher: Path, tmp_path: Path
 ) -> None:
-    config = tmp_path / "build.yaml"
-    build = {
-        "name": "t",
-        "source_lang": "en",
-        "target_lang": "de",
-        "work_dir": str(tmp_path),
-        "prepare": {"sources": [{"source": "train.en", "target": "train.de"}]},
-        "teacher": {"family": "marian", "model": str(tiny_teacher)},
-    }
-    config.write_text(yaml.safe_dump(build))
-
+    config = write_config(tmp_path, tiny_teacher, data=tmp_path)  # only its teacher is read
     systems = load_systems([tiny_bundle], threads=1, teacher_of=config)
     rows = compare(systems, SENTENCES, rounds=2)
 
